@@ -1,0 +1,16 @@
+"""govner: entities in Chinese government work reports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .tag import Tagger
+
+
+def load(model: str | Path | None = None) -> Tagger:
+    """The tagger of the shipped model (or of ``model``): ``load()("…")`` returns entity records."""
+    from .tag import Tagger
+
+    return Tagger.load(Path(model) if model else None)

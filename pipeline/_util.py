@@ -1,0 +1,106 @@
+"""Shared pieces of the command line: the Typer apps, one-line errors, JSONL I/O and atomic writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+import typer
+from wasabi import msg
+
+app = typer.Typer(
+    name="govner",
+    help="Entities in Chinese government work reports: ingest, pre-annotate, Doccano, train, evaluate, tag.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+corpus_app = typer.Typer(help="Check, count and build the annotated corpus.", no_args_is_help=True)
+doccano_app = typer.Typer(help="Run a local Doccano and move annotations in and out of it.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+app.add_typer(doccano_app, name="doccano")
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PACKAGE_ROOT / "models" / "govner-zh"
+CONFIGS = PACKAGE_ROOT / "configs"
+
+
+class GovnerError(Exception):
+    """An error the user can fix; its text is the one-line message (file, line, problem).
+
+    ``details`` holds one line per further problem (every invalid span, say), printed before the message.
+    """
+
+    def __init__(self, message: str, details: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.details = details or []
+
+
+def run_cli(func, *args, **kwargs):
+    """Call a stage function, turning a GovnerError into its lines and exit code 1."""
+    try:
+        return func(*args, **kwargs)
+    except GovnerError as err:
+        for line in err.details:
+            msg.warn(line)
+        msg.fail(str(err), exits=1)
+
+
+def require_file(path: Path) -> Path:
+    """Fail with the file's name if it is missing, not a file, or empty."""
+    if not path.exists():
+        raise GovnerError(f"{path}: no such file")
+    if not path.is_file():
+        raise GovnerError(f"{path}: not a file")
+    if path.stat().st_size == 0:
+        raise GovnerError(f"{path}: file is empty")
+    return path
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
+    """Yield ``(line_number, record)``; a bad line is an error naming file and line, never skipped."""
+    require_file(path)
+    with path.open(encoding="utf-8-sig") as f:
+        seen = False
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise GovnerError(f"{path}:{n}: invalid JSON ({err.msg})") from None
+            if not isinstance(record, dict):
+                raise GovnerError(f"{path}:{n}: expected a JSON object, got {type(record).__name__}")
+            seen = True
+            yield n, record
+    if not seen:
+        raise GovnerError(f"{path}: no records")
+
+
+@contextmanager
+def atomic_output(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
+            yield f
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_jsonl(path: Path, records: Iterable[dict]) -> int:
+    """Write records atomically, one JSON object a line; return how many."""
+    n = 0
+    with atomic_output(path) as f:
+        for record in records:
+            f.write(json.dumps(record, ensure_ascii=False) + "\n")
+            n += 1
+    return n

@@ -1,0 +1,134 @@
+"""Stage 3: Doccano JSONL → spaCy DocBin files, split by document, every bad span reported."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import spacy
+import typer
+from sklearn.model_selection import train_test_split
+from spacy.language import Language
+from spacy.tokens import Doc, DocBin
+from wasabi import msg
+
+from ._util import GovnerError, app, atomic_output, read_jsonl, run_cli
+from .clean import clean
+from .scheme import Span, describe, span_problems, spans_of
+
+SPLITS = ("train", "dev", "test")
+
+
+def blank_nlp() -> Language:
+    """The tokenizer annotations are stored with: one token per character, like the default model."""
+    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
+
+
+def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[str]]:
+    """A Doc of the cleaned text with the record's spans as entities, and a line for every span that does not fit.
+
+    A span that does not fit is not dropped quietly: its tokens are marked missing, so training neither
+    learns it nor learns that its characters are outside an entity.
+    """
+    text = record.get("text")
+    if not isinstance(text, str) or not text:
+        raise GovnerError(f"{where}: record has no 'text'")
+    try:
+        spans = spans_of(record)
+    except (ValueError, KeyError, TypeError) as err:
+        raise GovnerError(f"{where}: {err}") from None
+    problems = [f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans)]
+    bad = {tuple(p) for p, _ in span_problems(text, spans)}
+    cleaned = clean(text)
+    doc = nlp.make_doc(cleaned.text)
+    ents, missing = [], []
+    for span in spans:
+        start, end, label = span
+        if tuple(span) in bad:
+            if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+                missing.append(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand"))
+            continue
+        ent = doc.char_span(*cleaned.from_original(start, end), label=label)
+        if ent is None:
+            problems.append(f"{where}: span {describe(text, span)} does not fit the token boundaries")
+            missing.append(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand"))
+        else:
+            ents.append(ent)
+    doc.set_ents(ents, missing=[m for m in missing if m is not None and len(m)], default="outside")
+    return doc, problems
+
+
+def split_documents(doc_ids: list[str], dev: float, test: float, seed: int) -> dict[str, str]:
+    """Assign whole documents to train/dev/test (seeded), so no document's paragraphs cross splits."""
+    ids = sorted(set(doc_ids))
+    n_test, n_dev = round(len(ids) * test), round(len(ids) * dev)
+    if test > 0:
+        n_test = max(1, n_test)
+    if dev > 0:
+        n_dev = max(1, n_dev)
+    if n_test + n_dev >= len(ids):
+        raise GovnerError(f"{len(ids)} documents are too few for a dev share of {dev} and a test share of {test}")
+    rest, test_ids = train_test_split(ids, test_size=n_test, random_state=seed) if n_test else (ids, [])
+    train_ids, dev_ids = train_test_split(rest, test_size=n_dev, random_state=seed) if n_dev else (rest, [])
+    return {i: s for s, part in zip(SPLITS, (train_ids, dev_ids, test_ids)) for i in part}
+
+
+def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple[str, Doc]], list[str]]:
+    """``(doc_id, Doc)`` for every record of the files, and the problems found; fails on any unless skipping."""
+    nlp = blank_nlp()
+    docs, problems = [], []
+    for path in paths:
+        for line, record in read_jsonl(path):
+            doc, found = record_to_doc(nlp, record, f"{path}:{line}")
+            problems.extend(found)
+            docs.append((str(record.get("doc_id", path.stem)), doc))
+    if problems and not skip_invalid:
+        raise GovnerError(
+            f"{problems[0].split(': span')[0]}: {len(problems)} invalid span(s), nothing written "
+            "(fix them, or pass --skip-invalid to leave them out as missing annotation)",
+            details=problems,
+        )
+    return docs, problems
+
+
+def convert(
+    paths: list[Path], output_dir: Path, dev: float = 0.15, test: float = 0.15, seed: int = 0, skip_invalid: bool = False
+) -> dict:
+    """Write ``train/dev/test.spacy`` and ``splits.json`` to ``output_dir``; return counts per split."""
+    docs, problems = load_docs(paths, skip_invalid)
+    assignment = split_documents([doc_id for doc_id, _ in docs], dev, test, seed)
+    bins = {split: DocBin(store_user_data=False) for split in SPLITS}
+    entities: dict[str, Counter] = {split: Counter() for split in SPLITS}
+    for doc_id, doc in docs:
+        split = assignment[doc_id]
+        bins[split].add(doc)
+        entities[split].update(ent.label_ for ent in doc.ents)
+    for split in SPLITS:
+        with atomic_output(output_dir / f"{split}.spacy", "wb") as f:
+            f.write(bins[split].to_bytes())
+    splits = {split: sorted(i for i, s in assignment.items() if s == split) for split in SPLITS}
+    with atomic_output(output_dir / "splits.json") as f:
+        json.dump(splits, f, ensure_ascii=False, indent=2)
+    return {
+        "splits": {s: {"documents": len(splits[s]), "paragraphs": len(bins[s]), "entities": dict(entities[s])} for s in SPLITS},
+        "problems": problems,
+        "output": str(output_dir),
+    }
+
+
+@app.command("convert")
+def convert_cli(
+    paths: list[Path] = typer.Argument(..., help="Doccano JSONL files"),
+    output_dir: Path = typer.Option(..., "--output", "-o", help="Folder for train/dev/test .spacy files"),
+    dev: float = typer.Option(0.15, help="Share of documents for the dev split"),
+    test: float = typer.Option(0.15, help="Share of documents for the test split"),
+    seed: int = typer.Option(0, help="Seed of the document split"),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Report invalid spans, leave them out as missing"),
+) -> None:
+    """Convert Doccano JSONL to DocBin train/dev/test splits."""
+    result = run_cli(convert, paths, output_dir, dev, test, seed, skip_invalid)
+    for problem in result["problems"]:
+        msg.warn(problem)
+    for split, counts in result["splits"].items():
+        msg.good(f"{split}: {counts['documents']} documents, {counts['paragraphs']} paragraphs, {sum(counts['entities'].values())} entities")

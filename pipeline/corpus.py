@@ -1,0 +1,245 @@
+"""The annotated corpus: build it from authoring markup, check it against the scheme, count it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import typer
+from wasabi import msg
+
+from ._util import PACKAGE_ROOT, GovnerError, corpus_app, read_jsonl, run_cli, write_jsonl
+from .ingest import paragraph_id
+from .markup import MarkupError, parse_document
+from .scheme import LABELS, describe, span_problems, spans_of
+
+CORPUS = PACKAGE_ROOT / "corpus"
+META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")
+LEVELS = ("province", "city", "county", "county-city", "district", "park")
+KINDS = ("congress-report", "midyear-summary", "topic-summary", "newspaper")
+QUOTED = re.compile(r"“[^“”\n]*”|《[^《》\n]*》|\"[^\"\n]*\"")
+SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
+NGRAM = 8
+
+
+def corpus_files(path: Path) -> list[Path]:
+    """The annotated JSONL files under ``path`` (a file or a folder)."""
+    if path.is_file():
+        return [path]
+    files = sorted(path.glob("*.jsonl"))
+    if not files:
+        raise GovnerError(f"{path}: no .jsonl files")
+    return files
+
+
+def build(src: Path, out: Path) -> dict:
+    """Authoring files (``src/*.txt`` with ``[[text|LABEL]]``) → ``annotated/<doc_id>.jsonl`` and ``raw/<doc_id>.txt``."""
+    built = 0
+    for path in sorted(src.glob("*.txt")):
+        try:
+            doc = parse_document(path)
+        except MarkupError as err:
+            raise GovnerError(str(err)) from None
+        meta = {key: doc["meta"].get(key, "") for key in META_KEYS}
+        missing = [k for k in META_KEYS if not meta[k]]
+        if missing:
+            raise GovnerError(f"{path}: header lacks {', '.join(missing)}")
+        records, offset = [], 0
+        for i, para in enumerate(doc["paragraphs"]):
+            records.append({**para, "doc_id": meta["doc_id"], "para_id": paragraph_id(para["text"]), "para_index": i, "offset": offset, **{k: meta[k] for k in META_KEYS[1:]}})
+            offset += len(para["text"]) + 2
+        raw = "\n\n".join(p["text"] for p in doc["paragraphs"]) + "\n"
+        (out / "raw").mkdir(parents=True, exist_ok=True)
+        (out / "raw" / f"{meta['doc_id']}.txt").write_text(raw, encoding="utf-8")
+        write_jsonl(out / "annotated" / f"{meta['doc_id']}.jsonl", records)
+        built += 1
+    if not built:
+        raise GovnerError(f"{src}: no authoring files (*.txt)")
+    return {"documents": built}
+
+
+def load_corpus(path: Path) -> list[tuple[str, dict]]:
+    """``(where, record)`` for every paragraph, where is ``file:line``."""
+    return [(f"{file}:{line}", record) for file in corpus_files(path) for line, record in read_jsonl(file)]
+
+
+def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[str]:
+    """Errors: spans that break the scheme, missing metadata, paragraphs that are not where ``offset`` says."""
+    errors = []
+    raws: dict[str, str] = {}
+    for where, record in rows:
+        text = record.get("text")
+        if not isinstance(text, str) or not text:
+            errors.append(f"{where}: record has no 'text'")
+            continue
+        if "id" in record:
+            errors.append(f"{where}: key 'id' would overwrite Doccano's ids")
+        missing = [k for k in META_KEYS if not record.get(k)]
+        if missing:
+            errors.append(f"{where}: missing {', '.join(missing)}")
+        try:
+            spans = spans_of(record)
+        except (ValueError, KeyError, TypeError) as err:
+            errors.append(f"{where}: {err}")
+            continue
+        errors.extend(f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans))
+        raw_path = raw_dir / f"{record.get('doc_id')}.txt" if raw_dir else None
+        if raw_path and raw_path.exists():
+            raw = raws.setdefault(str(raw_path), raw_path.read_text(encoding="utf-8"))
+            offset = record.get("offset", -1)
+            if raw[offset : offset + len(text)] != text:
+                errors.append(f"{where}: text is not at offset {offset} of {raw_path}")
+    return errors
+
+
+def inconsistencies(rows: list[tuple[str, dict]]) -> list[str]:
+    """Warnings: one string with several labels, and a labelled string left unlabelled elsewhere (quotes excepted)."""
+    labels: dict[str, Counter] = defaultdict(Counter)
+    places: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for where, record in rows:
+        text = record["text"]
+        for start, end, label in spans_of(record):
+            labels[text[start:end]][label] += 1
+            places[(text[start:end], label)].append(where)
+    warnings = []
+    for string, counts in sorted(labels.items()):
+        if len(counts) > 1:
+            usual = counts.most_common(1)[0][0]
+            for label in counts:
+                if label != usual:
+                    warnings.append(f"{places[(string, label)][0]}: {string!r} is {label} here, {usual} in {counts[usual]} other place(s)")
+    # rank positions (第二) recur as plain ordinals and firsts (全省第一个), so only names are followed up
+    names = sorted((s for s, c in labels.items() if len(s) >= 2 and "RANKING" not in c), key=len, reverse=True)
+    for where, record in rows:
+        text = record["text"]
+        covered = [(s, e) for s, e, _ in spans_of(record)] + [m.span() for m in QUOTED.finditer(text)]
+        for name in names:
+            start = text.find(name)
+            while start >= 0:
+                end = start + len(name)
+                if not any(s < end and start < e for s, e in covered):
+                    warnings.append(f"{where}: {name!r} at {start} is unlabelled, labelled {labels[name].most_common(1)[0][0]} elsewhere")
+                    covered.append((start, end))
+                start = text.find(name, start + 1)
+    return warnings
+
+
+def is_page_furniture(record: dict) -> bool:
+    """A running header or footer of a PDF-style document: it repeats by nature, as it does in real PDFs."""
+    text = record["text"]
+    return record.get("style") == "pdf" and len(text) <= 40 and "\n" not in text and not text.endswith("。")
+
+
+def prose_problems(rows: list[tuple[str, dict]]) -> list[str]:
+    """Warnings: a sentence that occurs twice, two paragraphs sharing over half of their character 8-grams."""
+    rows = [(where, record) for where, record in rows if not is_page_furniture(record)]
+    warnings = []
+    first_seen: dict[str, str] = {}
+    for where, record in rows:
+        for m in SENTENCE.finditer(record["text"]):
+            sentence = m.group().strip()
+            if len(sentence) >= 12:
+                if sentence in first_seen:
+                    warnings.append(f"{where}: sentence {sentence[:30]!r} also at {first_seen[sentence]}")
+                else:
+                    first_seen[sentence] = where
+    grams = [{record["text"][i : i + NGRAM] for i in range(len(record["text"]) - NGRAM + 1)} for _, record in rows]
+    index: dict[str, list[int]] = defaultdict(list)
+    for i, g in enumerate(grams):
+        for gram in g:
+            index[gram].append(i)
+    for i, g in enumerate(grams):
+        if len(g) < 4:
+            continue
+        shared = Counter(j for gram in g for j in index[gram] if j > i)
+        for j, n in shared.items():
+            if n > 0.5 * min(len(g), len(grams[j])):
+                warnings.append(f"{rows[i][0]}: shares {n} character 8-grams with {rows[j][0]}")
+    return warnings
+
+
+def check(path: Path, raw_dir: Path | None = None, strict: bool = False) -> dict:
+    """Errors (the scheme's contract) and warnings (inconsistencies, repeated prose) of a corpus."""
+    rows = load_corpus(path)
+    raw_dir = raw_dir or (path.parent if path.is_file() else path).parent / "raw"
+    errors = check_records(rows, raw_dir if raw_dir.exists() else None)
+    warnings = [] if errors else inconsistencies(rows) + prose_problems(rows)
+    if errors or (strict and warnings):
+        raise GovnerError(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", details=errors + warnings)
+    return {"paragraphs": len(rows), "warnings": warnings}
+
+
+def stats(path: Path, splits_path: Path | None = None) -> dict:
+    """Documents, characters, entities per label and per split, provinces, levels, kinds and styles."""
+    rows = load_corpus(path)
+    splits = {}
+    if splits_path and splits_path.exists():
+        splits = {doc: split for split, docs in json.loads(splits_path.read_text(encoding="utf-8")).items() for doc in docs}
+    docs: dict[str, dict] = {}
+    per_split: dict[str, Counter] = defaultdict(Counter)
+    labels: Counter = Counter()
+    chars = 0
+    for _, record in rows:
+        docs.setdefault(record["doc_id"], record)
+        chars += len(record["text"])
+        for _, _, label in spans_of(record):
+            labels[label] += 1
+            per_split[splits.get(record["doc_id"], "unsplit")][label] += 1
+    def count(key: str) -> dict:
+        return dict(Counter(d.get(key, "") for d in docs.values()).most_common())
+
+    return {
+        "documents": len(docs),
+        "paragraphs": len(rows),
+        "characters": chars,
+        "entities": sum(labels.values()),
+        "per_label": {label: labels[label] for label in LABELS},
+        "per_split": {split: {label: c[label] for label in LABELS} for split, c in sorted(per_split.items())},
+        "provinces": count("province"),
+        "levels": count("level"),
+        "kinds": count("kind"),
+        "styles": count("style"),
+    }
+
+
+@corpus_app.command("build")
+def build_cli(
+    src: Path = typer.Option(CORPUS / "src", help="Folder of authoring files"),
+    out: Path = typer.Option(CORPUS, help="Corpus folder to write annotated/ and raw/ into"),
+) -> None:
+    """Turn authoring markup into the corpus' Doccano JSONL and raw text."""
+    result = run_cli(build, src, out)
+    msg.good(f"Built {result['documents']} documents into {out}")
+
+
+@corpus_app.command("check")
+def check_cli(
+    path: Path = typer.Argument(CORPUS / "annotated", help="Annotated JSONL file or folder"),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too"),
+) -> None:
+    """Validate the corpus against the scheme; list inconsistencies with file and line."""
+    result = run_cli(check, path, None, strict)
+    for warning in result["warnings"]:
+        msg.warn(warning)
+    msg.good(f"{result['paragraphs']} paragraphs: no errors, {len(result['warnings'])} warning(s)")
+
+
+@corpus_app.command("stats")
+def stats_cli(
+    path: Path = typer.Argument(CORPUS / "annotated", help="Annotated JSONL file or folder"),
+    splits: Path = typer.Option(CORPUS / "splits.json", help="splits.json from govner convert"),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
+) -> None:
+    """Count documents, characters and entities per label, split, province and kind."""
+    result = run_cli(stats, path, splits)
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    msg.info(f"{result['documents']} documents, {result['paragraphs']} paragraphs, {result['characters']} characters, {result['entities']} entities")
+    msg.table(result["per_label"], header=("label", "entities"))
+    for split, counts in result["per_split"].items():
+        msg.text(f"{split}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    for key in ("provinces", "levels", "kinds", "styles"):
+        msg.text(f"{key} ({len(result[key])}): " + ", ".join(f"{k} {v}" for k, v in result[key].items()))

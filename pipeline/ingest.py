@@ -1,0 +1,73 @@
+"""Stage 1: reports → paragraphs with stable ids and offsets into the text as read."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import typer
+from wasabi import msg
+
+from ._util import GovnerError, app, run_cli, write_jsonl
+from .readers import read_report
+
+BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
+
+
+def paragraph_id(text: str) -> str:
+    """A stable id from the paragraph's content, so the same paragraph is recognised wherever it reappears."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+def split_paragraphs(text: str) -> Iterator[tuple[int, str]]:
+    """Yield ``(offset, paragraph)``: blank lines separate paragraphs, else every line is one."""
+    separator = BLANK_LINE if BLANK_LINE.search(text) else re.compile(r"\n")
+    start = 0
+    for m in [*separator.finditer(text), None]:
+        end = m.start() if m else len(text)
+        chunk = text[start:end]
+        stripped = chunk.strip()
+        if stripped:
+            yield start + (len(chunk) - len(chunk.lstrip())), stripped
+        if m:
+            start = m.end()
+
+
+def ingest_file(path: Path) -> list[dict]:
+    """Paragraph records of one report, in Doccano's JSONL shape with no labels yet."""
+    text = read_report(path)
+    return [
+        {
+            "text": para,
+            "label": [],
+            "doc_id": path.stem,
+            "para_id": paragraph_id(para),
+            "para_index": i,
+            "source": str(path),
+            "offset": offset,
+        }
+        for i, (offset, para) in enumerate(split_paragraphs(text))
+    ]
+
+
+def ingest(paths: list[Path], output: Path) -> dict:
+    """Ingest reports into one JSONL file; nothing is written unless every file reads."""
+    records: list[dict] = []
+    for path in paths:
+        records.extend(ingest_file(path))
+    if not records:
+        raise GovnerError(f"{', '.join(map(str, paths))}: no paragraphs found")
+    write_jsonl(output, records)
+    return {"files": len(paths), "paragraphs": len(records), "output": str(output)}
+
+
+@app.command("ingest")
+def ingest_cli(
+    paths: list[Path] = typer.Argument(..., help="Report files (.txt)"),
+    output: Path = typer.Option(..., "--output", "-o", help="JSONL file to write"),
+) -> None:
+    """Split reports into paragraphs with stable ids and offsets."""
+    result = run_cli(ingest, paths, output)
+    msg.good(f"{result['paragraphs']} paragraphs from {result['files']} files → {output}")

@@ -1,0 +1,70 @@
+"""Stage 2: suggest entities before a person annotates: rules by default, a trained model with --model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from spacy.language import Language
+from wasabi import msg
+
+from ._util import GovnerError, app, read_jsonl, run_cli, write_jsonl
+from .convert import blank_nlp
+from .rules import DEFAULT_PATTERNS
+from .scheme import span_problems, spans_of
+from .tag import Tagger
+
+
+def rules_nlp(patterns: Path = DEFAULT_PATTERNS) -> Language:
+    """A pipeline with the rule recogniser only."""
+    nlp = blank_nlp()
+    nlp.add_pipe("govner_rules", config={"patterns": str(patterns)})
+    return nlp
+
+
+def suggest(records: list[dict], tagger: Tagger) -> list[dict]:
+    """Records with suggestions added; spans already there are kept, suggestions never overlap them."""
+    out = []
+    for record, found in zip(records, tagger.pipe(r["text"] for r in records)):
+        kept = [list(s) for s in spans_of(record)]
+        taken = [(s, e) for s, e, _ in kept]
+        for ent in found:
+            if all(ent["end"] <= s or ent["start"] >= e for s, e in taken):
+                kept.append([ent["start"], ent["end"], ent["label"]])
+        record = {k: v for k, v in record.items() if k != "entities"}
+        out.append({**record, "label": sorted(kept)})
+    return out
+
+
+def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patterns: Path = DEFAULT_PATTERNS) -> dict:
+    """Read paragraph JSONL, add suggestions, write Doccano JSONL; returns counts."""
+    records = []
+    for line, record in read_jsonl(input_path):
+        if not isinstance(record.get("text"), str) or not record["text"]:
+            raise GovnerError(f"{input_path}:{line}: record has no 'text'")
+        if "id" in record:
+            raise GovnerError(f"{input_path}:{line}: key 'id' would overwrite Doccano's ids; rename it")
+        try:
+            problems = span_problems(record["text"], spans_of(record))
+        except (ValueError, KeyError, TypeError) as err:
+            raise GovnerError(f"{input_path}:{line}: {err}") from None
+        if problems:
+            span, why = problems[0]
+            raise GovnerError(f"{input_path}:{line}: span {list(span)} {why}")
+        records.append(record)
+    tagger = Tagger.load(model) if model else Tagger(rules_nlp(patterns))
+    annotated = suggest(records, tagger)
+    write_jsonl(output, annotated)
+    return {"paragraphs": len(annotated), "entities": sum(len(r["label"]) for r in annotated), "output": str(output)}
+
+
+@app.command("pre-annotate")
+def pre_annotate_cli(
+    input_path: Path = typer.Argument(..., help="Paragraph JSONL from govner ingest"),
+    output: Path = typer.Option(..., "--output", "-o", help="Doccano JSONL to write"),
+    model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),
+    patterns: Path = typer.Option(DEFAULT_PATTERNS, "--patterns", help="Rule patterns file"),
+) -> None:
+    """Pre-annotate paragraphs with rules or a model."""
+    result = run_cli(pre_annotate, input_path, output, model, patterns)
+    msg.good(f"{result['entities']} suggested entities in {result['paragraphs']} paragraphs → {output}")

@@ -1,0 +1,78 @@
+"""The label scheme of ``annotation-scheme.md`` (v1): labels, colours, and what a span may not look like."""
+
+from __future__ import annotations
+
+import unicodedata
+
+LABELS: tuple[str, ...] = ("PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE")
+
+COLORS: dict[str, str] = {
+    "PROJECT": "#f4a261",
+    "ENTERPRISE": "#2a9d8f",
+    "RANKING": "#e9c46a",
+    "ORG": "#8ab6f9",
+    "GPE": "#c8a2f0",
+}
+
+
+def span_edge_problem(span_text: str) -> str | None:
+    """Why a span's text is malformed at its edges (whitespace or punctuation), or None."""
+    if not span_text:
+        return "is empty"
+    for edge, ch in (("starts", span_text[0]), ("ends", span_text[-1])):
+        if ch.isspace():
+            return f"{edge} with whitespace"
+        if unicodedata.category(ch).startswith("P") and not _allowed_edge_punct(edge, ch):
+            return f"{edge} with punctuation {ch!r}"
+    return None
+
+
+def _allowed_edge_punct(edge: str, ch: str) -> bool:
+    """Quotes are part of a span when a quoted list name or team name starts or ends it (scheme: hard cases)."""
+    return ch in "“”\"" and edge in ("starts", "ends")
+
+
+Span = tuple[int, int, str]
+
+
+def spans_of(record: dict) -> list[Span]:
+    """The spans of a Doccano record: ``label`` as ``[[start, end, label]]`` or ``entities`` as dicts (newer exports)."""
+    if "entities" in record:
+        return [(e["start_offset"], e["end_offset"], e["label"]) for e in record["entities"]]
+    raw = record.get("label", [])
+    if not isinstance(raw, list):
+        raise ValueError(f"'label' must be a list of [start, end, label], got {type(raw).__name__}")
+    spans = []
+    for item in raw:
+        if not (isinstance(item, list | tuple) and len(item) == 3):
+            raise ValueError(f"bad span {item!r}: expected [start, end, label]")
+        spans.append((item[0], item[1], item[2]))
+    return spans
+
+
+def span_problems(text: str, spans: list[Span]) -> list[tuple[Span, str]]:
+    """Every span that breaks the scheme's contract, with the reason: range, label, edges, overlap."""
+    problems: list[tuple[Span, str]] = []
+    valid: list[Span] = []
+    for span in spans:
+        start, end, label = span
+        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
+            problems.append((span, f"is out of range for a text of {len(text)} characters"))
+        elif label not in LABELS:
+            problems.append((span, f"has unknown label {label!r} (scheme: {', '.join(LABELS)})"))
+        elif problem := span_edge_problem(text[start:end]):
+            problems.append((span, problem))
+        else:
+            valid.append(span)
+    valid.sort()
+    for prev, span in zip(valid, valid[1:]):
+        if span[0] < prev[1]:
+            problems.append((span, f"overlaps {list(prev)}"))
+    return problems
+
+
+def describe(text: str, span: Span) -> str:
+    """``[start, end, LABEL] '文本'`` for messages."""
+    start, end, label = span
+    shown = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
+    return f"[{start}, {end}, {label}] {shown!r}"

@@ -1,0 +1,57 @@
+"""Stage 4: train a pipeline from a config file, with spaCy's own training loop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import srsly
+import typer
+from spacy.cli.train import train as spacy_train
+from wasabi import msg
+
+from . import rules  # noqa: F401  (registers the govner_rules factory that configs may name)
+from ._util import CONFIGS, GovnerError, app, require_file, run_cli
+
+DEFAULT_CONFIG = CONFIGS / "ner.cfg"
+
+
+def train(
+    config: Path, output: Path, train_path: Path, dev_path: Path, overrides: dict | None = None, use_gpu: int = -1
+) -> Path:
+    """Train on ``train_path``, pick the best model on ``dev_path``; return the folder of the best model."""
+    for path in (config, train_path, dev_path):
+        require_file(path)
+    settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    try:
+        spacy_train(config, output, use_gpu=use_gpu, overrides=settings)
+    except SystemExit as err:  # spaCy reports config errors with wasabi and exits
+        raise GovnerError(f"{config}: training stopped (exit code {err.code}); see the messages above") from None
+    return output / "model-best"
+
+
+def parse_overrides(items: list[str]) -> dict[str, str]:
+    """``section.key=value`` pairs from the command line, as spaCy's own ``--section.key value`` would give."""
+    overrides = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise GovnerError(f"override {item!r}: expected section.key=value")
+        try:
+            overrides[key] = srsly.json_loads(value)
+        except ValueError:
+            overrides[key] = value
+    return overrides
+
+
+@app.command("train")
+def train_cli(
+    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="spaCy training config"),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for model-best and model-last"),
+    data: Path = typer.Option(Path("corpus/spacy"), "--data", help="Folder with train.spacy and dev.spacy"),
+    override: list[str] = typer.Option([], "--set", help="Config override, e.g. training.max_steps=200"),
+    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU id, or -1 for CPU"),
+) -> None:
+    """Train a NER pipeline from a config file."""
+    overrides = run_cli(parse_overrides, override)
+    best = run_cli(train, config, output, data / "train.spacy", data / "dev.spacy", overrides, gpu_id)
+    msg.good(f"Best model: {best}")

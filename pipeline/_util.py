@@ -9,9 +9,22 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
+from unittest.mock import patch
 
 import typer
-from wasabi import msg
+from wasabi import Printer
+
+
+class OneLinePrinter(Printer):
+    """wasabi's Printer, except that a message stays on one line: wasabi wraps at 80 columns, which would
+    split an error naming a long file path over several lines."""
+
+    def text(self, *args, **kwargs):
+        with patch("wasabi.printer.wrap", lambda text, indent=0: str(text)):
+            return super().text(*args, **kwargs)
+
+
+msg = OneLinePrinter()
 
 app = typer.Typer(
     name="govner",
@@ -60,6 +73,22 @@ def require_file(path: Path) -> Path:
     if path.stat().st_size == 0:
         raise GovnerError(f"{path}: file is empty")
     return path
+
+
+def jsonl_files(paths: list[Path]) -> list[Path]:
+    """Files as given, and the ``*.jsonl`` files of folders; a folder without any is an error."""
+    files = []
+    for path in paths:
+        if not path.exists():
+            raise GovnerError(f"{path}: no such file or folder")
+        if path.is_dir():
+            found = sorted(path.glob("*.jsonl"))
+            if not found:
+                raise GovnerError(f"{path}: no .jsonl files")
+            files.extend(found)
+        else:
+            files.append(path)
+    return files
 
 
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:

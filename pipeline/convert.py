@@ -11,11 +11,10 @@ import typer
 from sklearn.model_selection import train_test_split
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
-from wasabi import msg
 
-from ._util import GovnerError, app, atomic_output, read_jsonl, run_cli
+from ._util import GovnerError, app, atomic_output, jsonl_files, msg, read_jsonl, run_cli
 from .clean import clean
-from .scheme import Span, describe, span_problems, spans_of
+from .scheme import describe, span_problems, spans_of
 
 SPLITS = ("train", "dev", "test")
 
@@ -42,21 +41,26 @@ def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[st
     bad = {tuple(p) for p, _ in span_problems(text, spans)}
     cleaned = clean(text)
     doc = nlp.make_doc(cleaned.text)
-    ents, missing = [], []
+    ents, unsure = [], set()
     for span in spans:
         start, end, label = span
         if tuple(span) in bad:
             if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
-                missing.append(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand"))
+                unsure.update(_tokens(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand")))
             continue
         ent = doc.char_span(*cleaned.from_original(start, end), label=label)
         if ent is None:
             problems.append(f"{where}: span {describe(text, span)} does not fit the token boundaries")
-            missing.append(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand"))
+            unsure.update(_tokens(doc.char_span(*cleaned.from_original(start, end), alignment_mode="expand")))
         else:
             ents.append(ent)
-    doc.set_ents(ents, missing=[m for m in missing if m is not None and len(m)], default="outside")
+    unsure -= {i for ent in ents for i in range(ent.start, ent.end)}
+    doc.set_ents(ents, missing=[doc[i : i + 1] for i in sorted(unsure)], default="outside")
     return doc, problems
+
+
+def _tokens(span) -> range:
+    return range(span.start, span.end) if span is not None else range(0)
 
 
 def split_documents(doc_ids: list[str], dev: float, test: float, seed: int) -> dict[str, str]:
@@ -78,7 +82,7 @@ def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple
     """``(doc_id, Doc)`` for every record of the files, and the problems found; fails on any unless skipping."""
     nlp = blank_nlp()
     docs, problems = [], []
-    for path in paths:
+    for path in jsonl_files(paths):
         for line, record in read_jsonl(path):
             doc, found = record_to_doc(nlp, record, f"{path}:{line}")
             problems.extend(found)
@@ -119,7 +123,7 @@ def convert(
 
 @app.command("convert")
 def convert_cli(
-    paths: list[Path] = typer.Argument(..., help="Doccano JSONL files"),
+    paths: list[Path] = typer.Argument(..., help="Doccano JSONL files or folders of them"),
     output_dir: Path = typer.Option(..., "--output", "-o", help="Folder for train/dev/test .spacy files"),
     dev: float = typer.Option(0.15, help="Share of documents for the dev split"),
     test: float = typer.Option(0.15, help="Share of documents for the test split"),
@@ -131,4 +135,5 @@ def convert_cli(
     for problem in result["problems"]:
         msg.warn(problem)
     for split, counts in result["splits"].items():
-        msg.good(f"{split}: {counts['documents']} documents, {counts['paragraphs']} paragraphs, {sum(counts['entities'].values())} entities")
+        n_ents = sum(counts["entities"].values())
+        msg.good(f"{split}: {counts['documents']} documents, {counts['paragraphs']} paragraphs, {n_ents} entities")

@@ -8,9 +8,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 import typer
-from wasabi import msg
 
-from ._util import PACKAGE_ROOT, GovnerError, corpus_app, read_jsonl, run_cli, write_jsonl
+from ._util import PACKAGE_ROOT, GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
 from .ingest import paragraph_id
 from .markup import MarkupError, parse_document
 from .scheme import LABELS, describe, span_problems, spans_of
@@ -22,16 +21,6 @@ KINDS = ("congress-report", "midyear-summary", "topic-summary", "newspaper")
 QUOTED = re.compile(r"“[^“”\n]*”|《[^《》\n]*》|\"[^\"\n]*\"")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 NGRAM = 8
-
-
-def corpus_files(path: Path) -> list[Path]:
-    """The annotated JSONL files under ``path`` (a file or a folder)."""
-    if path.is_file():
-        return [path]
-    files = sorted(path.glob("*.jsonl"))
-    if not files:
-        raise GovnerError(f"{path}: no .jsonl files")
-    return files
 
 
 def build(src: Path, out: Path) -> dict:
@@ -48,7 +37,8 @@ def build(src: Path, out: Path) -> dict:
             raise GovnerError(f"{path}: header lacks {', '.join(missing)}")
         records, offset = [], 0
         for i, para in enumerate(doc["paragraphs"]):
-            records.append({**para, "doc_id": meta["doc_id"], "para_id": paragraph_id(para["text"]), "para_index": i, "offset": offset, **{k: meta[k] for k in META_KEYS[1:]}})
+            ids = {"doc_id": meta["doc_id"], "para_id": paragraph_id(para["text"]), "para_index": i, "offset": offset}
+            records.append({**para, **ids, **{k: meta[k] for k in META_KEYS[1:]}})
             offset += len(para["text"]) + 2
         raw = "\n\n".join(p["text"] for p in doc["paragraphs"]) + "\n"
         (out / "raw").mkdir(parents=True, exist_ok=True)
@@ -62,7 +52,7 @@ def build(src: Path, out: Path) -> dict:
 
 def load_corpus(path: Path) -> list[tuple[str, dict]]:
     """``(where, record)`` for every paragraph, where is ``file:line``."""
-    return [(f"{file}:{line}", record) for file in corpus_files(path) for line, record in read_jsonl(file)]
+    return [(f"{file}:{line}", record) for file in jsonl_files([path]) for line, record in read_jsonl(file)]
 
 
 def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[str]:
@@ -229,7 +219,7 @@ def check_cli(
 @corpus_app.command("stats")
 def stats_cli(
     path: Path = typer.Argument(CORPUS / "annotated", help="Annotated JSONL file or folder"),
-    splits: Path = typer.Option(CORPUS / "splits.json", help="splits.json from govner convert"),
+    splits: Path = typer.Option(CORPUS / "spacy" / "splits.json", help="splits.json from govner convert"),
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Count documents, characters and entities per label, split, province and kind."""
@@ -237,7 +227,7 @@ def stats_cli(
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return
-    msg.info(f"{result['documents']} documents, {result['paragraphs']} paragraphs, {result['characters']} characters, {result['entities']} entities")
+    msg.info(", ".join(f"{result[k]} {k}" for k in ("documents", "paragraphs", "characters", "entities")))
     msg.table(result["per_label"], header=("label", "entities"))
     for split, counts in result["per_split"].items():
         msg.text(f"{split}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))

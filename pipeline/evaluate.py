@@ -9,10 +9,9 @@ import spacy
 import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
-from wasabi import msg
 
-from . import rules  # noqa: F401  (models may contain the govner_rules component)
-from ._util import DEFAULT_MODEL, GovnerError, app, require_file, run_cli
+from . import features, rules  # noqa: F401  (register the govner_words and govner_rules factories)
+from ._util import DEFAULT_MODEL, GovnerError, app, msg, require_file, run_cli
 from .scheme import LABELS
 
 
@@ -40,7 +39,7 @@ def evaluate(model: Path, data: Path) -> dict:
         "model": str(model),
         "data": str(data),
         "documents": len(docs),
-        "micro": {"p": scores["ents_p"] or 0.0, "r": scores["ents_r"] or 0.0, "f": scores["ents_f"] or 0.0, "support": sum(support.values())},
+        "micro": {**{k: scores[f"ents_{k}"] or 0.0 for k in "prf"}, "support": sum(support.values())},
         "per_label": {
             label: {**{k: per_type.get(label, {}).get(k, 0.0) for k in ("p", "r", "f")}, "support": support.get(label, 0)}
             for label in sorted(set(support) | set(per_type), key=lambda x: (x not in LABELS, LABELS.index(x) if x in LABELS else 0, x))

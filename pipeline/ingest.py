@@ -8,9 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import typer
-from wasabi import msg
 
-from ._util import GovnerError, app, run_cli, write_jsonl
+from ._util import GovnerError, app, msg, run_cli, write_jsonl
 from .readers import read_report
 
 BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 from spacy.language import Language
-from wasabi import msg
 
-from ._util import GovnerError, app, read_jsonl, run_cli, write_jsonl
+from ._util import GovnerError, app, msg, read_jsonl, run_cli, write_jsonl
 from .convert import blank_nlp
 from .rules import DEFAULT_PATTERNS
 from .scheme import span_problems, spans_of

@@ -5,10 +5,10 @@ a trained ``ner``. Candidates that overlap are resolved as the scheme says: the 
 """
 
 import json
-import regex as re
 from dataclasses import dataclass
 from pathlib import Path
 
+import regex as re
 import srsly
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 LABELS: tuple[str, ...] = ("PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE")
@@ -65,7 +66,7 @@ def span_problems(text: str, spans: list[Span]) -> list[tuple[Span, str]]:
         else:
             valid.append(span)
     valid.sort()
-    for prev, span in zip(valid, valid[1:]):
+    for prev, span in itertools.pairwise(valid):
         if span[0] < prev[1]:
             problems.append((span, f"overlaps {list(prev)}"))
     return problems

@@ -7,10 +7,9 @@ from pathlib import Path
 import srsly
 import typer
 from spacy.cli.train import train as spacy_train
-from wasabi import msg
 
-from . import rules  # noqa: F401  (registers the govner_rules factory that configs may name)
-from ._util import CONFIGS, GovnerError, app, require_file, run_cli
+from . import features, rules  # noqa: F401  (register the govner_words and govner_rules factories)
+from ._util import CONFIGS, GovnerError, app, msg, require_file, run_cli
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"
 

@@ -1,0 +1,413 @@
+"""Model benchmark: baselines, segmenters, configs, a learning curve and speed, on the corpus' test split.
+
+Writes the tables into BENCHMARKS.md (between the model-benchmark markers) and the raw numbers into
+benchmarks/results.json. Every figure in the README's model section comes from one run of this script:
+
+    .venv/bin/python benchmarks/benchmark.py            # everything (about an hour on 2 cores)
+    .venv/bin/python benchmarks/benchmark.py --only rules crf --no-speed   # a part of it
+
+Scores are exact-span, exact-label precision / recall / F1 on the document-level test split that
+``govner convert`` makes with seed 0; the trained candidates all get the same step budget.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+import spacy
+from spacy.tokens import Doc, DocBin
+
+from pipeline.convert import SPLITS, load_docs, split_documents
+from pipeline.pre_annotate import rules_nlp
+from pipeline.scheme import LABELS
+from pipeline.tag import Tagger
+
+ROOT = Path(__file__).resolve().parent.parent
+
+Spans = set[tuple[int, int, str]]
+MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:end -->"
+
+# name → (config, what it shows); the first is govner's default
+CANDIDATES = {
+    "govner char (default)": ("configs/ner.cfg", "char tokens, NORM embedding, CNN window 2"),
+    "govner char + words": ("configs/ner-words.cfg", "char tokens plus the jieba word and B/I/E/S position as features"),
+    "spaCy stock zh ner": ("configs/baselines/stock-zh-ner.cfg", "`spacy init config --lang zh --pipeline ner`"),
+    "jieba segmenter": ("configs/baselines/ner-jieba.cfg", "stock config, jieba word tokens"),
+    "pkuseg segmenter": ("configs/baselines/ner-pkuseg.cfg", "stock config, pkuseg trained on the corpus"),
+}
+
+
+# ---------------------------------------------------------------- data
+
+
+def prepare(work: Path, seed: int = 0) -> dict[str, list[tuple[str, Doc]]]:
+    """The corpus as ``{split: [(doc_id, Doc)]}``, split exactly as ``govner convert`` splits it."""
+    docs, _ = load_docs([ROOT / "corpus" / "annotated"])
+    assignment = split_documents([doc_id for doc_id, _ in docs], 0.15, 0.15, seed)
+    parts: dict[str, list[tuple[str, Doc]]] = {split: [] for split in SPLITS}
+    for doc_id, doc in docs:
+        parts[assignment[doc_id]].append((doc_id, doc))
+    for split, items in parts.items():
+        write_docbin(work / f"{split}.spacy", [doc for _, doc in items])
+    return parts
+
+
+def write_docbin(path: Path, docs: list[Doc]) -> Path:
+    db = DocBin(store_user_data=False)
+    for doc in docs:
+        db.add(doc)
+    db.to_disk(path)
+    return path
+
+
+def gold_spans(doc: Doc) -> Spans:
+    return {(e.start_char, e.end_char, e.label_) for e in doc.ents}
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def prf(gold: list[Spans], pred: list[Spans]) -> dict:
+    """Exact span + label precision, recall and F1, per label and micro-averaged."""
+    tp, fp, fn = Counter(), Counter(), Counter()
+    for g, p in zip(gold, pred):
+        for s in p & g:
+            tp[s[2]] += 1
+        for s in p - g:
+            fp[s[2]] += 1
+        for s in g - p:
+            fn[s[2]] += 1
+
+    def score(t: int, f_p: int, f_n: int) -> dict:
+        p = t / (t + f_p) if t + f_p else 0.0
+        r = t / (t + f_n) if t + f_n else 0.0
+        return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "support": t + f_n}
+
+    per = {label: score(tp[label], fp[label], fn[label]) for label in LABELS}
+    return {"micro": score(sum(tp.values()), sum(fp.values()), sum(fn.values())), "per_label": per}
+
+
+def score_predictor(predict: Callable[[list[str]], list[Spans]], docs: list[Doc]) -> dict:
+    return prf([gold_spans(d) for d in docs], predict([d.text for d in docs]))
+
+
+def spacy_predictor(nlp) -> Callable[[list[str]], list[Spans]]:
+    return lambda texts: [{(e.start_char, e.end_char, e.label_) for e in doc.ents} for doc in nlp.pipe(texts)]
+
+
+def tagger_predictor(tagger: Tagger) -> Callable[[list[str]], list[Spans]]:
+    return lambda texts: [{(e["start"], e["end"], e["label"]) for e in ents} for ents in tagger.pipe(texts)]
+
+
+# ---------------------------------------------------------------- CRF baseline
+
+
+def char_features(text: str) -> list[dict]:
+    import jieba
+
+    positions = [""] * len(text)
+    start = 0
+    for word in jieba.cut(text, HMM=False):
+        for i in range(len(word)):
+            positions[start + i] = "S" if len(word) == 1 else "B" if i == 0 else "E" if i == len(word) - 1 else "I"
+        start += len(word)
+    feats = []
+    for i, ch in enumerate(text):
+        f = {"c": ch, "w": positions[i], "digit": ch.isdigit()}
+        for d in (-2, -1, 1, 2):
+            j = i + d
+            f[f"c{d}"] = text[j] if 0 <= j < len(text) else "#"
+        f["b-1"] = (text[i - 1] if i else "#") + ch
+        f["b+1"] = ch + (text[i + 1] if i + 1 < len(text) else "#")
+        feats.append(f)
+    return feats
+
+
+def bio(doc: Doc) -> list[str]:
+    tags = ["O"] * len(doc.text)
+    for e in doc.ents:
+        tags[e.start_char] = f"B-{e.label_}"
+        for i in range(e.start_char + 1, e.end_char):
+            tags[i] = f"I-{e.label_}"
+    return tags
+
+
+def spans_from_bio(tags: list[str]) -> Spans:
+    spans, start, label = set(), None, None
+    for i, tag in enumerate([*tags, "O"]):
+        if start is not None and not (tag.startswith("I-") and tag[2:] == label):
+            spans.add((start, i, label))
+            start = None
+        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
+            start, label = i, tag[2:]
+    return spans
+
+
+def crf_baseline(train: list[Doc], test: list[Doc]) -> dict:
+    import sklearn_crfsuite
+
+    crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.05, max_iterations=150, all_possible_transitions=True)
+    crf.fit([char_features(d.text) for d in train], [bio(d) for d in train])
+    return score_predictor(lambda texts: [spans_from_bio(list(crf.predict_single(char_features(t)))) for t in texts], test)
+
+
+# ---------------------------------------------------------------- segmenters
+
+
+def pkuseg_model(train: list[Doc], work: Path) -> Path:
+    """Train spacy-pkuseg on jieba's words, cut again at every entity edge so that no word crosses an entity."""
+    import jieba
+    import spacy_pkuseg
+
+    lines = []
+    for doc in train:
+        cuts = {0, len(doc.text)} | {e.start_char for e in doc.ents} | {e.end_char for e in doc.ents}
+        for line_start, line in _lines(doc.text):
+            words, pos = [], line_start
+            for word in jieba.cut(line, HMM=False):
+                piece = pos
+                for k in range(pos + 1, pos + len(word)):
+                    if k in cuts:
+                        words.append(doc.text[piece:k])
+                        piece = k
+                words.append(doc.text[piece : pos + len(word)])
+                pos += len(word)
+            lines.append(" ".join(w for w in words if w.strip()))
+    corpus = work / "pkuseg-train.txt"
+    corpus.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = work / "pkuseg-model"
+    out.mkdir(exist_ok=True)
+    spacy_pkuseg.train(str(corpus), str(corpus), str(out), train_iter=10)
+    return out
+
+
+def _lines(text: str):
+    start = 0
+    for line in text.split("\n"):
+        if line.strip():
+            yield start, line
+        start += len(line) + 1
+
+
+def misaligned(docs: list[Doc], nlp) -> dict:
+    """Gold entities whose edges fall inside a token of the segmenter: the model can never predict them."""
+    lost, total = Counter(), Counter()
+    for doc in docs:
+        tokens = nlp.make_doc(doc.text)
+        for e in doc.ents:
+            total[e.label_] += 1
+            if tokens.char_span(e.start_char, e.end_char) is None:
+                lost[e.label_] += 1
+    return {"lost": sum(lost.values()), "total": sum(total.values()), "per_label": dict(lost)}
+
+
+# ---------------------------------------------------------------- training and speed
+
+
+def train_candidate(config: Path, train: Path, dev: Path, out: Path, overrides: dict) -> dict:
+    """Train in a subprocess; return the wall time, the peak resident memory and the model folder."""
+    args = [sys.executable, "-m", "pipeline", "train", "--config", str(config), "--data", str(train.parent), "-o", str(out)]
+    args += [f"--set=paths.train={train}", f"--set=paths.dev={dev}"]
+    args += [f"--set={k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in overrides.items()]
+    start = time.time()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    peak = [0]
+
+    def watch() -> None:
+        p = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            with contextlib.suppress(psutil.Error):
+                peak[0] = max(peak[0], sum(c.memory_info().rss for c in [p, *p.children(recursive=True)]))
+            time.sleep(0.5)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    log, _ = proc.communicate()
+    watcher.join()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train.log").write_text(log, encoding="utf-8")
+    if proc.returncode != 0:
+        raise RuntimeError(f"training {config} failed:\n{log[-3000:]}")
+    model = out / "model-best"
+    size = sum(f.stat().st_size for f in model.rglob("*") if f.is_file())
+    return {"seconds": time.time() - start, "peak_mb": peak[0] / 2**20, "model": str(model), "model_mb": size / 2**20}
+
+
+def score_of(run: dict, test: list[Doc]) -> float:
+    return score_predictor(spacy_predictor(spacy.load(run["model"])), test)["micro"]["f"]
+
+
+def speed(model: Path, texts: list[str], n_process: int) -> float:
+    """Characters per second of ``govner tag``'s Tagger over the texts (model loading not counted)."""
+    tagger = Tagger(spacy.load(model))
+    tagger("预热。")
+    start = time.time()
+    for _ in tagger.pipe(texts, n_process=n_process):
+        pass
+    return sum(map(len, texts)) / (time.time() - start)
+
+
+def speed_texts(min_chars: int = 1_000_000) -> list[str]:
+    """Report texts from corpus/raw, repeated until there is at least ``min_chars`` of them."""
+    raws = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "corpus" / "raw").glob("*.txt"))]
+    texts = []
+    while sum(map(len, texts)) < min_chars:
+        texts.extend(raws)
+    return texts
+
+
+# ---------------------------------------------------------------- report
+
+
+def table(rows: dict[str, dict]) -> list[str]:
+    head = "| system | micro P | micro R | micro F | " + " | ".join(f"{label} F" for label in LABELS) + " |"
+    lines = [head, "|" + "---|" * (4 + len(LABELS))]
+    for name, s in rows.items():
+        m = s["micro"]
+        per = " | ".join(f"{s['per_label'][label]['f'] * 100:.1f}" for label in LABELS)
+        lines.append(f"| {name} | {m['p'] * 100:.1f} | {m['r'] * 100:.1f} | **{m['f'] * 100:.1f}** | {per} |")
+    return lines
+
+
+def write_markdown(results: dict, command: str) -> None:
+    lines = [MARK_START, "", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
+    lines += [f"Test split: {results['test_docs']} documents, {results['test_entities']} entities "
+              f"(train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
+    lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
+    if results.get("training"):
+        lines += ["### Cost", "", "| system | training s | peak training MB | model MB |", "|---|---|---|---|"]
+        for name, t in results["training"].items():
+            lines.append(f"| {name} | {t['seconds']:.0f} | {t['peak_mb']:.0f} | {t['model_mb']:.1f} |")
+        lines.append("")
+    if results.get("misaligned"):
+        lines += ["### Entity spans lost to segmentation (all splits)", "", "| segmenter | lost | of | per label |", "|---|---|---|---|"]
+        for name, m in results["misaligned"].items():
+            lines.append(f"| {name} | {m['lost']} | {m['total']} | {m['per_label']} |")
+        lines.append("")
+    if results.get("curve"):
+        lines += ["### Learning curve (default config)", "", "| share of training documents | documents | micro F |", "|---|---|---|"]
+        for share, c in results["curve"].items():
+            lines.append(f"| {share} | {c['documents']} | {c['f'] * 100:.1f} |")
+        lines.append("")
+    if results.get("speed"):
+        lines += ["### Tagging speed (characters per second, same text, same run)", "",
+                  f"Text: {results['speed_chars']:,} characters of reports.", "",
+                  "| model | 1 process | 2 processes |", "|---|---|---|"]
+        for name, s in results["speed"].items():
+            lines.append(f"| {name} | {s['1']:,.0f} | {s['2']:,.0f} |")
+        lines.append("")
+    if results.get("reproducible") is not None:
+        lines += [f"Reproducibility: two trainings of the default config with seed 0 gave micro F "
+                  f"{results['reproducible'][0] * 100:.2f} and {results['reproducible'][1] * 100:.2f}.", ""]
+    lines.append(MARK_END)
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
+    block = "\n".join(lines)
+    if MARK_START in old:
+        new = old[: old.index(MARK_START)] + block + old[old.index(MARK_END) + len(MARK_END) :]
+    else:
+        new = old.rstrip("\n") + "\n\n## Models\n\n" + block + "\n"
+    path.write_text(new, encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", help="rules, crf, candidate names (substring), curve, speed, repro")
+    parser.add_argument("--steps", type=int, default=4000, help="max training steps of every candidate")
+    parser.add_argument("--install", action="store_true", help="copy the default candidate to models/govner-zh")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--jobs", type=int, default=2, help="trainings at a time")
+    args = parser.parse_args()
+    wanted = lambda name: not args.only or any(o.lower() in name.lower() for o in args.only)  # noqa: E731
+    work = Path(tempfile.mkdtemp(prefix="govner-bench-"))
+    parts = prepare(work)
+    test = [doc for _, doc in parts["test"]]
+    train = [doc for _, doc in parts["train"]]
+    old = json.loads((ROOT / "benchmarks" / "results.json").read_text()) if (ROOT / "benchmarks" / "results.json").exists() else {}
+    results = {
+        **old,
+        "machine": f"{os.cpu_count()} CPU cores",
+        "date": time.strftime("%Y-%m-%d"),
+        "test_docs": len(test), "train_docs": len(train), "dev_docs": len(parts["dev"]),
+        "test_entities": sum(len(d.ents) for d in test),
+    }
+    results.setdefault("scores", {})
+    results.setdefault("training", {})
+    results.setdefault("misaligned", {})
+    if wanted("rules"):
+        results["scores"]["rules only (configs/rules)"] = score_predictor(tagger_predictor(Tagger(rules_nlp())), test)
+    if wanted("crf"):
+        results["scores"]["CRF, char features (sklearn-crfsuite)"] = crf_baseline(train, test)
+    overrides = {"training.max_steps": args.steps}
+    jobs: dict[str, tuple[Path, Path, Path, dict]] = {}  # name → (config, train, out, overrides)
+    for name, (config, _) in CANDIDATES.items():
+        if wanted(name):
+            extra = dict(overrides)
+            if "pkuseg" in name:
+                extra["initialize.tokenizer.pkuseg_model"] = str(pkuseg_model(train, work))
+            jobs[name] = (ROOT / config, work / "train.spacy", work / name.split()[0], extra)
+    docs_by_id: dict[str, list[Doc]] = {}
+    for doc_id, doc in parts["train"]:
+        docs_by_id.setdefault(doc_id, []).append(doc)
+    ids = sorted(docs_by_id)
+    random.Random(0).shuffle(ids)
+    shares = (0.25, 0.5, 0.75) if wanted("curve") else ()
+    for share in shares:
+        path = write_docbin(work / f"train-{share}.spacy", [d for i in ids[: round(len(ids) * share)] for d in docs_by_id[i]])
+        jobs[f"curve {share}"] = (ROOT / "configs/ner.cfg", path, work / f"curve-{share}", overrides)
+    for i in (1, 2) if wanted("repro") else ():
+        jobs[f"repro {i}"] = (ROOT / "configs/ner.cfg", work / "train.spacy", work / f"repro-{i}", {"training.max_steps": 300})
+    # two trainings at a time, one core each (BLAS threads pinned to 1 in train_candidate)
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {name: pool.submit(train_candidate, cfg, tr, work / "dev.spacy", out, ov) for name, (cfg, tr, out, ov) in jobs.items()}
+        runs = {name: f.result() for name, f in futures.items()}
+    for name, run in runs.items():
+        nlp = spacy.load(run["model"])
+        scores = score_predictor(spacy_predictor(nlp), test)
+        if name in CANDIDATES:
+            results["training"][name] = run
+            results["scores"][name] = scores
+            segmenter = getattr(nlp.tokenizer, "segmenter", None)
+            if segmenter:
+                results["misaligned"][segmenter] = misaligned([d for p in parts.values() for _, d in p], nlp)
+    if shares:
+        results["curve"] = {f"{s:.0%}": {"documents": round(len(ids) * s), "f": score_of(runs[f"curve {s}"], test)} for s in shares}
+        if "govner char (default)" in runs:
+            results["curve"]["100%"] = {"documents": len(ids), "f": results["scores"]["govner char (default)"]["micro"]["f"]}
+    if wanted("repro"):
+        results["reproducible"] = [score_of(runs[f"repro {i}"], test) for i in (1, 2)]
+    if args.install and "govner char (default)" in runs:
+        target = ROOT / "models" / "govner-zh"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(runs["govner char (default)"]["model"], target)
+    if wanted("speed") and not args.no_speed:
+        texts = speed_texts()
+        results["speed_chars"] = sum(map(len, texts))
+        results["speed"] = {}
+        for name in ("govner char (default)", "govner char + words", "spaCy stock zh ner"):
+            model = Path(results["training"].get(name, {}).get("model", ""))
+            if model.exists():
+                results["speed"][name] = {str(n): speed(model, texts, n) for n in (1, 2)}
+    (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_markdown(results, "python benchmarks/benchmark.py " + " ".join(sys.argv[1:]))
+    print(json.dumps({k: v["micro"]["f"] for k, v in results["scores"].items()}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

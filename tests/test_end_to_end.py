@@ -1,0 +1,68 @@
+"""The whole pipeline through the real command line, on real files in a temporary folder."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .mini_corpus import DOCS, records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def govner(*args: str, ok: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=ROOT)
+    if ok:
+        assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("e2e")
+    for doc_id in DOCS:
+        text = "\n\n".join(r["text"] for r in records() if r["doc_id"] == doc_id) + "\n"
+        (work / f"{doc_id}.txt").write_text(text, encoding="utf-8")
+    gold = work / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records()), encoding="utf-8")
+    return work
+
+
+@pytest.mark.slow
+def test_ingest_pre_annotate_convert_train_evaluate_tag(work: Path):
+    reports = sorted(str(p) for p in work.glob("*.txt"))
+    govner("ingest", *reports, "-o", str(work / "raw.jsonl"))
+    paragraphs = [json.loads(line) for line in (work / "raw.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(paragraphs) == len(records())
+    for p in paragraphs:
+        source = Path(p["source"]).read_text(encoding="utf-8")
+        assert source[p["offset"] : p["offset"] + len(p["text"])] == p["text"]
+
+    govner("pre-annotate", str(work / "raw.jsonl"), "-o", str(work / "pre.jsonl"))
+    suggested = [json.loads(line) for line in (work / "pre.jsonl").read_text(encoding="utf-8").splitlines()]
+    found = {(r["text"][s:e], label) for r in suggested for s, e, label in r["label"]}
+    assert {("晋江市", "GPE"), ("全省第二", "RANKING"), ("中国民营企业500强", "RANKING")} <= found
+
+    govner("convert", str(work / "gold.jsonl"), "-o", str(work / "spacy"), "--dev", "0.2", "--test", "0.2")
+    assert json.loads((work / "spacy" / "splits.json").read_text())["test"]
+    # train and dev on all data: the test checks that the loop learns, not how well it generalises
+    govner("convert", str(work / "gold.jsonl"), "-o", str(work / "all"), "--dev", "0", "--test", "0")
+    govner(
+        "train", "--config", "configs/ner.cfg", "--data", str(work / "all"), "-o", str(work / "model"),
+        "--set", "training.max_steps=300", "--set", "training.eval_frequency=100",
+        "--set", "paths.dev=" + str(work / "all" / "train.spacy"),
+    )
+    model = work / "model" / "model-best"
+    scores = json.loads(govner("evaluate", str(work / "all" / "train.spacy"), "--model", str(model), "--json").stdout)
+    assert set(scores["per_label"]) == {"PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE"}
+    assert scores["micro"]["support"] == sum(len(r["label"]) for r in records())
+    assert scores["micro"]["f"] > 0.5
+
+    out = govner("tag", str(work / "doc-jinjiang.txt"), "--model", str(model)).stdout
+    (record,) = [json.loads(line) for line in out.splitlines()]
+    assert record["text"] == (work / "doc-jinjiang.txt").read_text(encoding="utf-8")
+    for ent in record["entities"]:
+        assert record["text"][ent["start"] : ent["end"]] == ent["text"]
+    assert {"text": "晋江市", "label": "GPE", "start": 0, "end": 3} in record["entities"]

@@ -81,28 +81,32 @@ class RuleRecognizer:
             self.matcher.add(label, [self.make_doc(w) for w in words])
 
     def candidates(self, doc: Doc) -> list[Span]:
-        spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in self.matcher(doc)]
+        text = doc.text  # built from the tokens on every access: read it once
+        found: dict[tuple[int, int, str], Span] = {}
+        for match_id, start, end in self.matcher(doc):
+            span = Span(doc, start, end, label=doc.vocab.strings[match_id])
+            found[(span.start_char, span.end_char, span.label_)] = span
         for rule in self.regexes:
             if rule.after is None:
-                for m in rule.regex.finditer(doc.text):
-                    self._add(doc, spans, m.start(rule.group), m.end(rule.group), rule.label)
+                for m in rule.regex.finditer(text):
+                    self._add(doc, found, m.start(rule.group), m.end(rule.group), rule.label)
         for _ in range(3):  # chains grow one link at a time: 龙岩市 → 龙岩市新罗区 → 龙岩市新罗区西陂街道
             grown = False
             for rule in self.regexes:
-                for span in [s for s in spans if rule.after == s.label_]:
-                    m = rule.regex.match(doc.text, span.end_char)
+                for span in [s for s in found.values() if rule.after == s.label_]:
+                    m = rule.regex.match(text, span.end_char)
                     if m and m.end() > span.end_char:
-                        grown |= self._add(doc, spans, span.start_char, m.end(), rule.label)
+                        grown |= self._add(doc, found, span.start_char, m.end(), rule.label)
             if not grown:
                 break
-        return spans
+        return list(found.values())
 
     @staticmethod
-    def _add(doc: Doc, spans: list[Span], start: int, end: int, label: str) -> bool:
+    def _add(doc: Doc, found: dict, start: int, end: int, label: str) -> bool:
         span = doc.char_span(start, end, label=label, alignment_mode="contract")
-        if span is None or not len(span) or any(s == span and s.label_ == label for s in spans):
+        if span is None or not len(span) or (span.start_char, span.end_char, label) in found:
             return False
-        spans.append(span)
+        found[(span.start_char, span.end_char, label)] = span
         return True
 
     def __call__(self, doc: Doc) -> Doc:

@@ -1,0 +1,385 @@
+"""A local Doccano for users who have none: install it once in its own venv, run it on 127.0.0.1 with SQLite.
+
+Doccano 1.8.4 pins libraries that conflict with spaCy's, so the server lives in its own virtual environment
+(``scripts/install_doccano.sh``). ``doccano webserver`` always binds 0.0.0.0, so its Django app is run with gunicorn
+on 127.0.0.1 instead, next to the celery worker that does imports and exports. Credentials come from
+``DOCCANO_USERNAME`` / ``DOCCANO_PASSWORD`` or a hidden prompt and reach the server's processes through their
+environment only, never their command line, where ``ps`` would show them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+import typer
+
+from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, msg, run_cli
+
+DEFAULT_HOME = Path(".doccano")
+DEFAULT_PORT = 8000
+INSTALL_SCRIPT = PACKAGE_ROOT / "scripts" / "install_doccano.sh"
+STATE_FILE = "server.json"
+READY_TIMEOUT = 90.0
+USERNAME_ENV, PASSWORD_ENV, URL_ENV = "DOCCANO_USERNAME", "DOCCANO_PASSWORD", "DOCCANO_URL"
+
+# Run inside the server's venv by `up`: database tables, roles and the admin, in one process. Migrating an empty
+# SQLite database takes about 20 s here, so the first migrated database is kept in the venv as a template that later
+# homes start from. The admin's name and password come from the environment, so they never appear in any argv.
+INIT_SCRIPT = """
+import os, shutil
+import django
+django.setup()
+from django.conf import settings
+from django.core import management
+from django.db import connection
+management.call_command("migrate", verbosity=0)
+management.call_command("create_roles")
+template = os.environ["GOVNER_TEMPLATE_DB"]
+if not os.path.exists(template):
+    connection.close()
+    shutil.copyfile(settings.DATABASES["default"]["NAME"], template + ".part")
+    os.replace(template + ".part", template)
+management.call_command(
+    "create_admin", "--noinput", username=os.environ["DOCCANO_USERNAME"], password=os.environ["DOCCANO_PASSWORD"],
+    email="admin@localhost",
+)
+"""
+TEMPLATE_DB = "govner-empty-db.sqlite3"
+
+
+def default_venv() -> Path:
+    """Where the server's venv lives: ``$GOVNER_DOCCANO_VENV`` or ``~/.cache/govner/doccano-venv``."""
+    return Path(os.environ.get("GOVNER_DOCCANO_VENV") or "~/.cache/govner/doccano-venv").expanduser()
+
+
+def credentials(username_env: str = USERNAME_ENV, password_env: str = PASSWORD_ENV, who: str = "Doccano") -> tuple[str, str]:
+    """Username and password from the environment, else asked for with hidden input; never echoed or logged."""
+    username = os.environ.get(username_env, "")
+    password = os.environ.get(password_env, "")
+    if username and password:
+        return username, password
+    if not sys.stdin.isatty():
+        raise GovnerError(f"no {who} credentials: set {username_env} and {password_env} (no terminal to ask on)")
+    username = username or typer.prompt(f"{who} username")
+    password = password or typer.prompt(f"{who} password", hide_input=True)
+    return username, password
+
+
+def password_for(username: str) -> str:
+    """An annotator's password: ``DOCCANO_PASSWORD_<NAME>`` (upper case, other characters as ``_``), else a hidden prompt."""
+    var = "DOCCANO_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", username.upper())
+    if os.environ.get(var):
+        return os.environ[var]
+    if not sys.stdin.isatty():
+        raise GovnerError(f"no password for Doccano user {username!r}: set {var} (no terminal to ask on)")
+    return typer.prompt(f"Doccano password of {username}", hide_input=True)
+
+
+def backend_dir(venv: Path) -> Path | None:
+    """Doccano's Django project inside the venv (``site-packages/backend``), or None when it is not installed."""
+    found = sorted(venv.glob("lib/python3*/site-packages/backend/config/wsgi.py"))
+    return found[-1].parent.parent if found and (venv / "bin" / "gunicorn").exists() else None
+
+
+def install(venv: Path) -> Path:
+    """Create the server's venv with the install script unless it is there; return Doccano's backend folder."""
+    backend = backend_dir(venv)
+    if backend:
+        return backend
+    if not INSTALL_SCRIPT.exists():
+        raise GovnerError(f"{INSTALL_SCRIPT}: install script missing; install doccano==1.8.4 into {venv} by hand")
+    msg.info(f"Installing Doccano 1.8.4 into {venv} (once; about 700 MB)")
+    env = {**os.environ, "GOVNER_DOCCANO_VENV": str(venv)}
+    result = subprocess.run(["bash", str(INSTALL_SCRIPT)], env=env, check=False)
+    backend = backend_dir(venv)
+    if result.returncode or not backend:
+        raise GovnerError(f"{venv}: installing Doccano failed (exit code {result.returncode}); see the messages above")
+    return backend
+
+
+def _secret_key(home: Path) -> str:
+    """Django's secret key for this home: made once, kept readable by the owner only."""
+    path = home / "secret_key"
+    if not path.exists():
+        with atomic_output(path) as f:
+            f.write(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def server_env(venv: Path, backend: Path, home: Path) -> dict[str, str]:
+    """The environment of every server process: settings, SQLite database, media folder, secret key."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON", USERNAME_ENV, PASSWORD_ENV))}
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "PYTHONPATH": str(backend),
+        "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
+        "DOCCANO_HOME": str(home),
+        "MEDIA_ROOT": str(home / "media"),
+        "SECRET_KEY": _secret_key(home),
+        "STANDALONE": "True",
+        "DEBUG": "False",
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process is running (a child that has exited is reaped, not counted)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][0] != "Z"
+    except (OSError, IndexError):
+        return True
+
+
+def _ours(pid: int, venv: str) -> bool:
+    """Whether ``pid`` still runs a program of the server's venv: after a reboot a recorded pid may be anyone's."""
+    try:
+        return venv in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True  # no /proc here: trust the pid
+
+
+def server_pids(state: dict) -> dict[str, int]:
+    """The recorded processes of a server that still run, by name."""
+    return {name: pid for name, pid in state["pids"].items() if _alive(pid) and _ours(pid, state["venv"])}
+
+
+def read_state(home: Path) -> dict | None:
+    path = home / STATE_FILE
+    if not path.exists():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        return None
+
+
+def answers(url: str, timeout: float = 3.0) -> bool:
+    """Whether Doccano's API answers at ``url``; ``/v1/me`` says 403 to a stranger once Django is up."""
+    try:
+        response = requests.get(f"{url.rstrip('/')}/v1/me", timeout=timeout)
+    except requests.RequestException:
+        return False
+    return response.status_code in (200, 401, 403)
+
+
+def _log_tail(path: Path, lines: int = 15) -> list[str]:
+    if not path.exists():
+        return []
+    return [f"{path.name}: {line}" for line in path.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]]
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens on 127.0.0.1:``port`` (connections of a stopped server lingering in TIME_WAIT do not count)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> int:
+    """Start a process in its own session (so ``down`` can stop it and its children by group); return its pid."""
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    return proc.pid
+
+
+def _stop(pids: list[int], timeout: float = 15.0) -> None:
+    """SIGTERM each process group, then SIGKILL what is left after ``timeout``."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in pids:
+            if _alive(pid):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(pid, sig)
+        deadline = time.monotonic() + timeout
+        while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if not any(_alive(pid) for pid in pids):
+            return
+
+
+def up(
+    home: Path = DEFAULT_HOME,
+    port: int = DEFAULT_PORT,
+    venv: Path | None = None,
+    admin: tuple[str, str] | None = None,
+    workers: int = 2,
+    timeout: float = READY_TIMEOUT,
+) -> dict:
+    """Start Doccano on 127.0.0.1:``port`` with its data in ``home``; return url, pids and whether it was running.
+
+    ``admin`` is the ``(username, password)`` of the admin to create or reset; by default from the environment or a prompt.
+    """
+    home = home.expanduser().resolve()
+    state = read_state(home)
+    if state and len(server_pids(state)) == len(state["pids"]) and answers(state["url"]):
+        return {**state, "already_running": True}
+    if state:
+        _stop(list(server_pids(state).values()))
+        (home / STATE_FILE).unlink(missing_ok=True)
+    if not _port_free(port):
+        raise GovnerError(f"127.0.0.1:{port} is in use; pick another with --port")
+    venv = (venv or default_venv()).expanduser()
+    username, password = admin or credentials()
+    backend = install(venv)
+    (home / "logs").mkdir(parents=True, exist_ok=True)
+    (home / "media").mkdir(exist_ok=True)
+    env = server_env(venv, backend, home)
+    python = str(venv / "bin" / "python")
+    template = venv / TEMPLATE_DB
+    if not (home / "db.sqlite3").exists() and template.exists():
+        shutil.copyfile(template, home / "db.sqlite3")
+    init_env = {**env, USERNAME_ENV: username, PASSWORD_ENV: password, "GOVNER_TEMPLATE_DB": str(template)}
+    init = subprocess.run([python, "-c", INIT_SCRIPT], env=init_env, cwd=backend, capture_output=True, text=True, check=False)
+    (home / "logs" / "init.log").write_text(init.stdout + init.stderr, encoding="utf-8")
+    if init.returncode:
+        raise GovnerError(f"{home}: setting up Doccano's database failed", details=_log_tail(home / "logs" / "init.log"))
+    web = [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
+           "--timeout", "300", "--chdir", str(backend), "config.wsgi"]  # fmt: skip
+    worker = [python, "-m", "celery", "--app=config", f"--workdir={backend}", "worker", "--pool=solo", "--loglevel=INFO",
+              "--without-gossip", "--without-mingle", "--without-heartbeat"]  # fmt: skip
+    pids = {
+        "web": _spawn(web, env, home / "logs" / "web.log", backend),
+        "worker": _spawn(worker, env, home / "logs" / "worker.log", backend),
+    }
+    url = f"http://127.0.0.1:{port}"
+    state = {"url": url, "port": port, "home": str(home), "venv": str(venv), "pids": pids, "started": time.time()}
+    with atomic_output(home / STATE_FILE) as f:
+        json.dump(state, f, indent=2)
+    deadline = time.monotonic() + timeout
+    while not answers(url):
+        dead = [name for name, pid in pids.items() if not _alive(pid)]
+        if dead or time.monotonic() > deadline:
+            _stop(list(pids.values()))
+            (home / STATE_FILE).unlink(missing_ok=True)
+            why = f"the {' and '.join(dead)} process exited" if dead else f"no answer within {timeout:.0f} s"
+            logs = [line for name in ("web", "worker") for line in _log_tail(home / "logs" / f"{name}.log")]
+            raise GovnerError(f"{url}: Doccano did not start ({why})", details=logs)
+        time.sleep(0.3)
+    return {**state, "already_running": False}
+
+
+def down(home: Path = DEFAULT_HOME) -> dict:
+    """Stop the server started in ``home``; its data stays there for the next ``up``."""
+    home = home.expanduser().resolve()
+    state = read_state(home)
+    if not state:
+        return {"stopped": False, "home": str(home)}
+    _stop(list(server_pids(state).values()))
+    (home / STATE_FILE).unlink(missing_ok=True)
+    return {"stopped": True, "home": str(home), "url": state["url"]}
+
+
+def status(home: Path = DEFAULT_HOME, url: str | None = None) -> dict:
+    """Whether the server of ``home`` (or the one at ``url``) runs and answers."""
+    home = home.expanduser().resolve()
+    state = read_state(home) if not url else None
+    if not url and not state:
+        return {"running": False, "answers": False, "url": None, "home": str(home)}
+    target = url or state["url"]
+    running = server_pids(state) if state else {}
+    processes = {name: name in running for name in state["pids"]} if state else {}
+    return {
+        "running": all(processes.values()) if state else None,
+        "answers": answers(target),
+        "url": target,
+        "processes": processes,
+        "home": str(home),
+    }
+
+
+def resolve_url(url: str | None, home: Path = DEFAULT_HOME) -> str:
+    """The Doccano to talk to: ``--url`` / ``DOCCANO_URL``, else the local server started in ``home``."""
+    if url:
+        return url.rstrip("/")
+    state = read_state(home.expanduser().resolve())
+    if state:
+        return state["url"]
+    raise GovnerError(f"no Doccano: start one with `govner doccano up`, or pass --url (or set {URL_ENV})")
+
+
+HOME_OPTION = typer.Option(
+    DEFAULT_HOME, "--home", envvar="GOVNER_DOCCANO_HOME", help="Folder of the local server's database, media and logs"
+)
+
+
+@doccano_app.command("up")
+def up_cli(
+    home: Path = HOME_OPTION,
+    port: int = typer.Option(DEFAULT_PORT, "--port", help="Port on 127.0.0.1"),
+    venv: Path | None = typer.Option(
+        None, "--venv", help="The server's virtual environment (default $GOVNER_DOCCANO_VENV or ~/.cache/govner/doccano-venv)"
+    ),
+) -> None:
+    """Install (once) and start a local Doccano on 127.0.0.1; the admin comes from DOCCANO_USERNAME/DOCCANO_PASSWORD."""
+    result = run_cli(up, home, port, venv)
+    if result["already_running"]:
+        msg.info(f"Doccano is already running at {result['url']}")
+    else:
+        msg.good(f"Doccano is running at {result['url']} (data in {result['home']}; stop it with `govner doccano down`)")
+
+
+@doccano_app.command("down")
+def down_cli(home: Path = HOME_OPTION) -> None:
+    """Stop the local Doccano; its data stays for the next `up`."""
+    result = run_cli(down, home)
+    if result["stopped"]:
+        msg.good(f"Stopped Doccano at {result['url']}")
+    else:
+        msg.info(f"No Doccano was started in {result['home']}")
+
+
+@doccano_app.command("status")
+def status_cli(
+    home: Path = HOME_OPTION,
+    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help="Check this Doccano instead of the local one"),
+) -> None:
+    """Say whether Doccano runs and answers."""
+    result = run_cli(status, home, url)
+    if result["url"] is None:
+        msg.info(f"No Doccano was started in {result['home']}")
+        raise typer.Exit(1)
+    if result["answers"]:
+        msg.good(f"Doccano answers at {result['url']}")
+        return
+    dead = [name for name, alive in result["processes"].items() if not alive]
+    msg.fail(f"Doccano at {result['url']} does not answer" + (f" ({', '.join(dead)} not running)" if dead else ""), exits=1)

@@ -1,0 +1,80 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline._util import GovnerError
+from pipeline.corpus import build, check, inconsistencies, prose_problems, stats
+from pipeline.markup import MarkupError, parse_markup
+
+HEADER = "# doc_id: {id}\n# title: 报告\n# province: 福建\n# level: county\n# kind: newspaper\n# style: clean\n# year: 2024\n\n"
+
+
+def write_src(folder: Path, doc_id: str, body: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{doc_id}.txt").write_text(HEADER.format(id=doc_id) + body, encoding="utf-8")
+
+
+def test_markup_offsets_point_at_the_text():
+    text, spans = parse_markup("[[晋江市|GPE]]增速位居[[全省第二|RANKING]]。")
+    assert text == "晋江市增速位居全省第二。"
+    assert [text[s:e] for s, e, _ in spans] == ["晋江市", "全省第二"]
+    with pytest.raises(MarkupError, match="unknown label"):
+        parse_markup("[[晋江市|PLACE]]")
+    with pytest.raises(MarkupError, match="punctuation"):
+        parse_markup("[[晋江市，|GPE]]")
+
+
+def test_build_writes_jsonl_and_raw_that_agree(tmp_path: Path):
+    write_src(tmp_path / "src", "d1", "[[德化县|GPE]]陶瓷产业增长。\n\n[[顺美陶瓷|ENTERPRISE]]投产。\n")
+    build(tmp_path / "src", tmp_path)
+    rows = [json.loads(x) for x in (tmp_path / "annotated" / "d1.jsonl").read_text(encoding="utf-8").splitlines()]
+    raw = (tmp_path / "raw" / "d1.txt").read_text(encoding="utf-8")
+    assert [r["para_index"] for r in rows] == [0, 1]
+    for r in rows:
+        assert raw[r["offset"] : r["offset"] + len(r["text"])] == r["text"]
+        assert r["province"] == "福建" and "id" not in r
+    assert check(tmp_path / "annotated")["paragraphs"] == 2
+
+
+def test_check_flags_inconsistent_labels_and_unlabelled_names(tmp_path: Path):
+    body = "[[德化县|GPE]]陶瓷产业增长。\n\n[[德化县|ORG]]出台政策。\n\n德化县新增企业。\n\n“德化县”品牌发布。\n"
+    write_src(tmp_path / "src", "d1", body)
+    build(tmp_path / "src", tmp_path)
+    warnings = check(tmp_path / "annotated")["warnings"]
+    assert any("'德化县' is ORG here, GPE" in w and "d1.jsonl:2" in w for w in warnings)
+    unlabelled = [w for w in warnings if "unlabelled" in w]
+    assert len(unlabelled) == 1 and "d1.jsonl:3" in unlabelled[0]  # the quoted one is a slogan, not a miss
+
+
+def test_check_fails_on_a_broken_span_with_file_and_line(tmp_path: Path):
+    path = tmp_path / "annotated" / "x.jsonl"
+    path.parent.mkdir()
+    rows = [{"text": "晋江市。", "label": [[0, 3, "GPE"]]}, {"text": "石狮市。", "label": [[0, 4, "GPE"]]}]
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    with pytest.raises(GovnerError) as err:
+        check(path)
+    assert any(f"{path}:2: span [0, 4, GPE]" in d and "punctuation" in d for d in err.value.details)
+
+
+def test_prose_checks_find_repeats():
+    rows = [
+        ("a:1", {"text": "全年新增规上工业企业一百二十家，工业投资增长百分之十五。"}),
+        ("b:1", {"text": "全年新增规上工业企业一百二十家，工业投资增长百分之十五。"}),
+        ("c:1", {"text": "完全不同的一段话，讲的是乡村振兴和农业农村现代化建设。"}),
+    ]
+    found = prose_problems(rows)
+    assert any("b:1: sentence" in w and "a:1" in w for w in found)
+    assert any("a:1: shares" in w and "b:1" in w for w in found)
+    assert not any("c:1" in w for w in found)
+    assert inconsistencies([("a:1", {"text": "晋江", "label": []})]) == []
+
+
+def test_stats_counts_labels_and_documents(tmp_path: Path):
+    write_src(tmp_path / "src", "d1", "[[德化县|GPE]]增速位居[[全省第二|RANKING]]。\n")
+    write_src(tmp_path / "src", "d2", "[[石狮市|GPE]]出口增长。\n")
+    build(tmp_path / "src", tmp_path)
+    result = stats(tmp_path / "annotated")
+    assert result["documents"] == 2 and result["entities"] == 3
+    assert result["per_label"]["GPE"] == 2 and result["per_label"]["RANKING"] == 1
+    assert result["provinces"] == {"福建": 2}

@@ -56,9 +56,11 @@ def load_corpus(path: Path) -> list[tuple[str, dict]]:
 
 
 def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[str]:
-    """Errors: spans that break the scheme, missing metadata, paragraphs that are not where ``offset`` says."""
+    """Errors: spans that break the scheme, metadata that Doccano's import would reject, paragraphs that are
+    not where ``offset`` says in ``raw_dir`` (the shipped corpus' layout, where the metadata is required too)."""
     errors = []
     raws: dict[str, str] = {}
+    first_keys: tuple[str, set] | None = None
     for where, record in rows:
         text = record.get("text")
         if not isinstance(text, str) or not text:
@@ -66,21 +68,30 @@ def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[st
             continue
         if "id" in record:
             errors.append(f"{where}: key 'id' would overwrite Doccano's ids")
-        missing = [k for k in META_KEYS if not record.get(k)]
-        if missing:
-            errors.append(f"{where}: missing {', '.join(missing)}")
+        keys = set(record) - {"label", "entities"}
+        if first_keys is None:
+            first_keys = (where, keys)
+        elif keys != first_keys[1]:
+            differ = sorted(keys ^ first_keys[1])
+            errors.append(f"{where}: keys {differ} differ from {first_keys[0]} (Doccano's import fails on mixed metadata)")
         try:
             spans = spans_of(record)
         except (ValueError, KeyError, TypeError) as err:
             errors.append(f"{where}: {err}")
             continue
         errors.extend(f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans))
-        raw_path = raw_dir / f"{record.get('doc_id')}.txt" if raw_dir else None
-        if raw_path and raw_path.exists():
-            raw = raws.setdefault(str(raw_path), raw_path.read_text(encoding="utf-8"))
-            offset = record.get("offset", -1)
-            if raw[offset : offset + len(text)] != text:
-                errors.append(f"{where}: text is not at offset {offset} of {raw_path}")
+        if raw_dir is None:
+            continue
+        if missing := [k for k in META_KEYS if not record.get(k)]:
+            errors.append(f"{where}: missing {', '.join(missing)}")
+        raw_path = raw_dir / f"{record.get('doc_id')}.txt"
+        if not raw_path.exists():
+            errors.append(f"{where}: no raw text {raw_path}")
+            continue
+        raw = raws.setdefault(str(raw_path), raw_path.read_text(encoding="utf-8"))
+        offset = record.get("offset", -1)
+        if raw[offset : offset + len(text)] != text:
+            errors.append(f"{where}: text is not at offset {offset} of {raw_path}")
     return errors
 
 
@@ -157,7 +168,8 @@ def check(path: Path, raw_dir: Path | None = None, strict: bool = False) -> dict
     errors = check_records(rows, raw_dir if raw_dir.exists() else None)
     warnings = [] if errors else inconsistencies(rows) + prose_problems(rows)
     if errors or (strict and warnings):
-        raise GovnerError(f"{path}: {len(errors)} error(s), {len(warnings)} warning(s)", details=errors + warnings)
+        problems = errors + warnings
+        raise GovnerError(f"{problems[0]} ({len(errors)} error(s), {len(warnings)} warning(s) in all)", details=problems[1:])
     return {"paragraphs": len(rows), "warnings": warnings}
 
 

@@ -54,7 +54,8 @@ def test_check_fails_on_a_broken_span_with_file_and_line(tmp_path: Path):
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     with pytest.raises(GovnerError) as err:
         check(path)
-    assert any(f"{path}:2: span [0, 4, GPE]" in d and "punctuation" in d for d in err.value.details)
+    lines = [str(err.value), *err.value.details]
+    assert any(f"{path}:2: span [0, 4, GPE]" in d and "punctuation" in d for d in lines)
 
 
 def test_prose_checks_find_repeats():

@@ -10,7 +10,7 @@ import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from . import features, rules  # noqa: F401  (register the govner_words and govner_rules factories)
+from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
 from ._util import DEFAULT_MODEL, GovnerError, app, msg, require_file, run_cli
 from .scheme import LABELS
 

@@ -33,6 +33,15 @@ class CharNgrams:
         return doc
 
 
+def word_positions(text: str) -> list[str]:
+    """B/I/E/S: where each character stands in the jieba word it belongs to."""
+    positions = []
+    for word in jieba.cut(text, HMM=False):
+        n = len(word)
+        positions.extend("S" if n == 1 else "B" if i == 0 else "E" if i == n - 1 else "I" for i in range(n))
+    return positions
+
+
 class WordFeatures:
     """Sets ``lemma_`` (the jieba word) and ``tag_`` (B/I/E/S) on every character token."""
 

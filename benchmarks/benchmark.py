@@ -33,6 +33,7 @@ import spacy
 from spacy.tokens import Doc, DocBin
 
 from pipeline.convert import SPLITS, load_docs, split_documents
+from pipeline.crf import bio_spans, bio_tags
 from pipeline.pre_annotate import rules_nlp
 from pipeline.scheme import LABELS
 from pipeline.tag import Tagger
@@ -143,32 +144,12 @@ def char_features(text: str) -> list[dict]:
     return feats
 
 
-def bio(doc: Doc) -> list[str]:
-    tags = ["O"] * len(doc.text)
-    for e in doc.ents:
-        tags[e.start_char] = f"B-{e.label_}"
-        for i in range(e.start_char + 1, e.end_char):
-            tags[i] = f"I-{e.label_}"
-    return tags
-
-
-def spans_from_bio(tags: list[str]) -> Spans:
-    spans, start, label = set(), None, None
-    for i, tag in enumerate([*tags, "O"]):
-        if start is not None and not (tag.startswith("I-") and tag[2:] == label):
-            spans.add((start, i, label))
-            start = None
-        if tag.startswith("B-") or (tag.startswith("I-") and start is None):
-            start, label = i, tag[2:]
-    return spans
-
-
 def crf_baseline(train: list[Doc], test: list[Doc]) -> dict:
     import sklearn_crfsuite
 
     crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.05, max_iterations=150, all_possible_transitions=True)
-    crf.fit([char_features(d.text) for d in train], [bio(d) for d in train])
-    return score_predictor(lambda texts: [spans_from_bio(list(crf.predict_single(char_features(t)))) for t in texts], test)
+    crf.fit([char_features(d.text) for d in train], [bio_tags(d) for d in train])
+    return score_predictor(lambda texts: [set(bio_spans(list(crf.predict_single(char_features(t))))) for t in texts], test)
 
 
 # ---------------------------------------------------------------- segmenters
@@ -296,28 +277,24 @@ def write_markdown(results: dict, command: str) -> None:
     lines += [f"Test split: {results['test_docs']} documents, {results['test_entities']} entities "
               f"(train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
     lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
+    def section(title: str, head: tuple[str, ...], rows: list[tuple], intro: str = "") -> None:
+        lines.extend([f"### {title}", "", *([intro, ""] if intro else []), "| " + " | ".join(head) + " |", "|" + "---|" * len(head)])
+        lines.extend("| " + " | ".join(map(str, row)) + " |" for row in rows)
+        lines.append("")
+
     if results.get("training"):
-        lines += ["### Cost", "", "| system | training s | peak training MB | model MB |", "|---|---|---|---|"]
-        for name, t in results["training"].items():
-            lines.append(f"| {name} | {t['seconds']:.0f} | {t['peak_mb']:.0f} | {t['model_mb']:.1f} |")
-        lines.append("")
+        section("Cost", ("system", "training s", "peak training MB", "model MB"),
+                [(n, f"{t['seconds']:.0f}", f"{t['peak_mb']:.0f}", f"{t['model_mb']:.1f}") for n, t in results["training"].items()])
     if results.get("misaligned"):
-        lines += ["### Entity spans lost to segmentation (all splits)", "", "| segmenter | lost | of | per label |", "|---|---|---|---|"]
-        for name, m in results["misaligned"].items():
-            lines.append(f"| {name} | {m['lost']} | {m['total']} | {m['per_label']} |")
-        lines.append("")
+        section("Entity spans lost to segmentation (all splits)", ("segmenter", "lost", "of", "per label"),
+                [(n, m["lost"], m["total"], m["per_label"]) for n, m in results["misaligned"].items()])
     if results.get("curve"):
-        lines += ["### Learning curve (default config)", "", "| share of training documents | documents | micro F |", "|---|---|---|"]
-        for share, c in results["curve"].items():
-            lines.append(f"| {share} | {c['documents']} | {c['f'] * 100:.1f} |")
-        lines.append("")
+        section("Learning curve (default config)", ("share of training documents", "documents", "micro F"),
+                [(share, c["documents"], f"{c['f'] * 100:.1f}") for share, c in results["curve"].items()])
     if results.get("speed"):
-        lines += ["### Tagging speed (characters per second, same text, same run)", "",
-                  f"Text: {results['speed_chars']:,} characters of reports.", "",
-                  "| model | 1 process | 2 processes |", "|---|---|---|"]
-        for name, s in results["speed"].items():
-            lines.append(f"| {name} | {s['1']:,.0f} | {s['2']:,.0f} |")
-        lines.append("")
+        section("Tagging speed (characters per second, same text, same run)", ("model", "1 process", "2 processes"),
+                [(n, f"{s['1']:,.0f}", f"{s['2']:,.0f}") for n, s in results["speed"].items()],
+                f"Text: {results['speed_chars']:,} characters of reports.")
     if results.get("reproducible") is not None:
         lines += [f"Reproducibility: two trainings of the default config with seed 0 gave micro F "
                   f"{results['reproducible'][0] * 100:.2f} and {results['reproducible'][1] * 100:.2f}.", ""]

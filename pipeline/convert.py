@@ -14,7 +14,7 @@ from spacy.tokens import Doc, DocBin
 
 from ._util import GovnerError, app, atomic_output, jsonl_files, msg, read_jsonl, run_cli
 from .clean import clean
-from .scheme import describe, span_problems, spans_of
+from .scheme import RecordError, check_record, describe
 
 SPLITS = ("train", "dev", "test")
 
@@ -30,15 +30,11 @@ def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[st
     A span that does not fit is not dropped quietly: its tokens are marked missing, so training neither
     learns it nor learns that its characters are outside an entity.
     """
-    text = record.get("text")
-    if not isinstance(text, str) or not text:
-        raise GovnerError(f"{where}: record has no 'text'")
     try:
-        spans = spans_of(record)
-    except (ValueError, KeyError, TypeError) as err:
-        raise GovnerError(f"{where}: {err}") from None
-    problems = [f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans)]
-    bad = {tuple(p) for p, _ in span_problems(text, spans)}
+        spans, bad, problems = check_record(record, where)
+    except RecordError as err:
+        raise GovnerError(str(err)) from None
+    text = record["text"]
     cleaned = clean(text)
     doc = nlp.make_doc(cleaned.text)
     ents, unsure = [], set()

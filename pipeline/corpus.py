@@ -12,7 +12,7 @@ import typer
 from ._util import PACKAGE_ROOT, GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
 from .ingest import paragraph_id
 from .markup import MarkupError, parse_document
-from .scheme import LABELS, describe, span_problems, spans_of
+from .scheme import LABELS, RecordError, check_record, spans_of
 
 CORPUS = PACKAGE_ROOT / "corpus"
 META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")
@@ -62,10 +62,13 @@ def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[st
     raws: dict[str, str] = {}
     first_keys: tuple[str, set] | None = None
     for where, record in rows:
-        text = record.get("text")
-        if not isinstance(text, str) or not text:
-            errors.append(f"{where}: record has no 'text'")
+        try:
+            _, _, problems = check_record(record, where)
+        except RecordError as err:
+            errors.append(str(err))
             continue
+        errors.extend(problems)
+        text = record["text"]
         if "id" in record:
             errors.append(f"{where}: key 'id' would overwrite Doccano's ids")
         keys = set(record) - {"label", "entities"}
@@ -74,12 +77,6 @@ def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[st
         elif keys != first_keys[1]:
             differ = sorted(keys ^ first_keys[1])
             errors.append(f"{where}: keys {differ} differ from {first_keys[0]} (Doccano's import fails on mixed metadata)")
-        try:
-            spans = spans_of(record)
-        except (ValueError, KeyError, TypeError) as err:
-            errors.append(f"{where}: {err}")
-            continue
-        errors.extend(f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans))
         if raw_dir is None:
             continue
         if missing := [k for k in META_KEYS if not record.get(k)]:

@@ -36,7 +36,7 @@ from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, jsonl_
 from .doccano_server import HOME_OPTION, URL_ENV, credentials, password_for, resolve_url
 from .pre_annotate import rules_nlp, suggest
 from .rules import DEFAULT_PATTERNS
-from .scheme import COLORS, LABELS, Span, describe, span_problems, spans_of
+from .scheme import COLORS, LABELS, RecordError, Span, check_record, describe, span_problems
 from .tag import Tagger
 
 DEFAULT_PROJECT = "govner"
@@ -141,21 +141,18 @@ def load_paragraphs(paths: list[Path]) -> list[dict]:
     for path in jsonl_files(paths):
         for line, record in read_jsonl(path):
             where = f"{path}:{line}"
-            text = record.get("text")
-            if not isinstance(text, str) or not text.strip():
-                problems.append(f"{where}: record has no 'text'")
+            try:
+                spans, _, found = check_record(record, where)
+            except RecordError as err:
+                problems.append(str(err))
                 continue
+            text = record["text"]
             problems.extend(
                 f"{where}: key {key!r} is reserved by Doccano's import/export; rename it" for key in RESERVED_KEYS if key in record
             )
             if why := bmp_problem(text):
                 problems.append(f"{where}: text {why}")
-            try:
-                spans = spans_of(record)
-            except (ValueError, KeyError, TypeError) as err:
-                problems.append(f"{where}: {err}")
-                continue
-            problems.extend(f"{where}: span {describe(text, span)} {why}" for span, why in span_problems(text, spans))
+            problems.extend(found)
             rest = {k: v for k, v in record.items() if k not in ("entities", *INTERNAL_KEYS)}
             records.append({**rest, "label": sorted([list(s) for s in spans])})
     if problems:

@@ -10,7 +10,7 @@ from spacy.language import Language
 from ._util import GovnerError, app, msg, read_jsonl, run_cli, write_jsonl
 from .convert import blank_nlp
 from .rules import DEFAULT_PATTERNS
-from .scheme import span_problems, spans_of
+from .scheme import RecordError, check_record, spans_of
 from .tag import Tagger
 
 
@@ -39,17 +39,14 @@ def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patt
     """Read paragraph JSONL, add suggestions, write Doccano JSONL; returns counts."""
     records = []
     for line, record in read_jsonl(input_path):
-        if not isinstance(record.get("text"), str) or not record["text"]:
-            raise GovnerError(f"{input_path}:{line}: record has no 'text'")
+        try:
+            _, _, problems = check_record(record, f"{input_path}:{line}")
+        except RecordError as err:
+            raise GovnerError(str(err)) from None
+        if problems:
+            raise GovnerError(problems[0], details=problems[1:])
         if "id" in record:
             raise GovnerError(f"{input_path}:{line}: key 'id' would overwrite Doccano's ids; rename it")
-        try:
-            problems = span_problems(record["text"], spans_of(record))
-        except (ValueError, KeyError, TypeError) as err:
-            raise GovnerError(f"{input_path}:{line}: {err}") from None
-        if problems:
-            span, why = problems[0]
-            raise GovnerError(f"{input_path}:{line}: span {list(span)} {why}")
         records.append(record)
     tagger = Tagger.load(model) if model else Tagger(rules_nlp(patterns))
     annotated = suggest(records, tagger)

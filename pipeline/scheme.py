@@ -77,3 +77,20 @@ def describe(text: str, span: Span) -> str:
     start, end, label = span
     shown = text[start:end] if isinstance(start, int) and isinstance(end, int) else ""
     return f"[{start}, {end}, {label}] {shown!r}"
+
+
+class RecordError(ValueError):
+    """A record that cannot be read at all (no text, malformed labels); its message names the place."""
+
+
+def check_record(record: dict, where: str) -> tuple[list[Span], set[Span], list[str]]:
+    """The record's spans, those that break the contract, and one message per broken span (``where: span …``)."""
+    text = record.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise RecordError(f"{where}: record has no 'text'")
+    try:
+        spans = spans_of(record)
+    except (ValueError, KeyError, TypeError) as err:
+        raise RecordError(f"{where}: {err}") from None
+    problems = span_problems(text, spans)
+    return spans, {tuple(span) for span, _ in problems}, [f"{where}: span {describe(text, span)} {why}" for span, why in problems]

@@ -18,6 +18,7 @@ import html
 import json
 import os
 import random
+import shlex
 import subprocess
 import sys
 import tempfile
@@ -154,7 +155,8 @@ def markdown(runs: dict[int, dict], info: dict) -> str:
         MARK_START,
         "## Tagging throughput",
         "",
-        f"`{info['command']}` on {info['date']}, {info['machine']}. Model: `{info['model']}`.",
+        f"`{info['command']}` on {info['date']}, {info['machine']}. Model: `{info['model']}` (pipeline: {info['pipeline']}"
+        f"{'; ' + info['describe'] if info['describe'] else ''}).",
         "",
         f"Folder: {info['files']:,} reports ({', '.join(f'{n} {k}' for k, n in info['kinds'].items())}), "
         f"{info['characters']:,} characters as read, from {info['source']}. One run tags the whole folder into JSONL, CSV "
@@ -192,9 +194,10 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model folder (default: the shipped model)")
     parser.add_argument("--files", type=int, default=1000, help="reports in the folder")
     parser.add_argument("--n-process", type=int, nargs="+", default=[1, 2], help="settings of --n-process to measure")
+    parser.add_argument("--describe", default="", help="what the model is, for the table (e.g. how it was trained)")
     parser.add_argument("--no-write", action="store_true", help="print the table, leave BENCHMARKS.md alone")
     args = parser.parse_args()
-    if not (args.model / "config.cfg").exists():
+    if not (args.model / "meta.json").exists():
         raise SystemExit(f"{args.model}: no model there (train one, or pass --model)")
     with tempfile.TemporaryDirectory(prefix="govner-tag-bench-") as tmp:
         folder = Path(tmp) / "reports"
@@ -202,10 +205,12 @@ def main() -> None:
         runs = {n: measure(folder, args.model.resolve(), n) for n in args.n_process}
     first = next(iter(runs.values()))
     info = {
-        "command": "python benchmarks/tag_throughput.py " + " ".join(sys.argv[1:]),
+        "command": "python benchmarks/tag_throughput.py " + shlex.join(sys.argv[1:]),
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{os.cpu_count()} CPU cores, Python {sys.version.split()[0]}",
         "model": args.model.name if args.model == DEFAULT_MODEL else str(args.model),
+        "describe": args.describe,
+        "pipeline": ", ".join(json.loads((args.model / "meta.json").read_text(encoding="utf-8")).get("pipeline", [])),
         "files": args.files,
         "kinds": kinds,
         "characters": first["characters"],

@@ -1,77 +1,204 @@
-"""Output formats of ``govner tag``: JSONL (the contract), CSV for spreadsheets, HTML with displaCy."""
+"""Output formats of ``govner tag``: JSONL (the contract), CSV for spreadsheets, HTML with displaCy, a batch summary.
+
+Writers take one record at a time, so a batch of any size streams through them; several writers can share
+one pass over the reports. Every offset written is an offset into the record's ``text``, the text as read.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
+import io
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from spacy import displacy
 
-from ._util import atomic_output
+from ._util import GovnerError, atomic_output
+from .clean import Cleaned, clean
 from .scheme import COLORS, LABELS
 
 FORMATS = ("jsonl", "csv", "html")
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
 CSV_FIELDS = ("source", "label", "text", "start", "end", "sentence")
+SUMMARY_FIELDS = ("label", "text", "reports", "mentions")
 SENTENCE_ENDS = "。！？；\n"
+SENTENCE_WINDOW = 200
+STYLE = (
+    "body{font-family:sans-serif;max-width:60em;margin:auto;padding:1em}"
+    "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:.2em .5em;text-align:left}"
+    "section{border-top:2px solid #888;margin-top:2em}"
+)
 
 
-def sentence_around(text: str, start: int, end: int) -> str:
-    """The sentence that holds the span, for reading a CSV row without the report open."""
-    left = max(text.rfind(c, 0, start) for c in SENTENCE_ENDS) + 1
-    rights = [i for i in (text.find(c, end) for c in SENTENCE_ENDS) if i >= 0]
-    right = min(rights) + 1 if rights else len(text)
-    return text[left:right].strip()
+def format_of(path: Path, default: str | None = None) -> str:
+    """The format an output path asks for by its suffix, else ``default``."""
+    fmt = SUFFIX_FORMATS.get(path.suffix.lower(), default)
+    if fmt is None:
+        raise GovnerError(f"{path}: cannot tell the format from the suffix (use .jsonl, .csv or .html, or --format)")
+    if fmt not in FORMATS:
+        raise GovnerError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
+    return fmt
 
 
-def write_jsonl(records: Iterable[dict], f: IO) -> None:
-    for record in records:
-        f.write(json.dumps(record, ensure_ascii=False) + "\n")
+def name_of(text: str) -> str:
+    """An entity's text without the line breaks and spaces that page layout left inside it."""
+    return "".join(text.split())
 
 
-def write_csv(records: Iterable[dict], f: IO) -> None:
-    writer = csv.writer(f)
-    writer.writerow(CSV_FIELDS)
-    for record in records:
+def labels_in(labels: set[str]) -> list[str]:
+    """The scheme's labels in the scheme's order, then any others a model has."""
+    return [*LABELS, *sorted(labels - set(LABELS))]
+
+
+class BatchSummary:
+    """Per label and name: in how many reports it occurs and how often, over the whole batch."""
+
+    def __init__(self) -> None:
+        self.reports = 0
+        self.names: dict[tuple[str, str], list[int]] = {}
+        self.label_reports: Counter = Counter()
+
+    def add(self, record: dict) -> None:
+        self.reports += 1
+        self.label_reports.update({e["label"] for e in record["entities"]})
+        for key, mentions in Counter((e["label"], name_of(e["text"])) for e in record["entities"]).items():
+            counts = self.names.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += mentions
+
+    def rows(self) -> list[tuple[str, str, int, int]]:
+        """``(label, name, reports, mentions)``, by label, the most widespread names first."""
+        order = {label: i for i, label in enumerate(labels_in({label for label, _ in self.names}))}
+        rows = [(label, name, reports, mentions) for (label, name), (reports, mentions) in self.names.items()]
+        return sorted(rows, key=lambda r: (order[r[0]], -r[2], -r[3], r[1]))
+
+    def per_label(self) -> dict[str, dict[str, int]]:
+        """For each label: mentions, distinct names, and reports with at least one."""
+        table = {label: {"reports": self.label_reports[label], "mentions": 0, "names": 0} for label in labels_in(set(self.label_reports))}
+        for (label, _), (_, mentions) in self.names.items():
+            table[label]["mentions"] += mentions
+            table[label]["names"] += 1
+        return table
+
+
+def sentence_around(cleaned: Cleaned, start: int, end: int) -> str:
+    """The sentence that holds an original span, as the model saw it (lines joined), for reading a CSV row."""
+    start, end = cleaned.from_original(start, end)
+    text = cleaned.text
+    low, high = max(0, start - SENTENCE_WINDOW), min(len(text), end + SENTENCE_WINDOW)
+    left = max(low - 1, *(text.rfind(c, low, start) for c in SENTENCE_ENDS)) + 1
+    rights = [i + 1 for i in (text.find(c, end, high) for c in SENTENCE_ENDS) if i >= 0]
+    return text[left : min(rights, default=high)].strip()
+
+
+class JsonlWriter:
+    """One JSON object a line: the contract ``{"source", "text", "entities"}``."""
+
+    def __init__(self, f: IO[str], summary: BatchSummary) -> None:
+        self.f = f
+
+    def write(self, record: dict) -> None:
+        self.f.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def finish(self) -> None:
+        """Nothing follows the last record."""
+
+
+class CsvWriter:
+    """One row per entity, with the sentence around it."""
+
+    def __init__(self, f: IO[str], summary: BatchSummary) -> None:
+        self.writer = csv.writer(f)
+        self.writer.writerow(CSV_FIELDS)
+
+    def write(self, record: dict) -> None:
+        cleaned = clean(record["text"]) if record["entities"] else None
         for ent in record["entities"]:
-            sentence = sentence_around(record["text"], ent["start"], ent["end"])
-            writer.writerow([record["source"], ent["label"], ent["text"], ent["start"], ent["end"], sentence])
+            sentence = sentence_around(cleaned, ent["start"], ent["end"])
+            self.writer.writerow([record["source"], ent["label"], ent["text"], ent["start"], ent["end"], sentence])
+
+    def finish(self) -> None:
+        """Nothing follows the last row."""
 
 
-def render_html(record: dict) -> str:
-    """One report: a per-label summary, then the text with displaCy highlighting."""
-    counts = Counter(ent["label"] for ent in record["entities"])
-    summary = "".join(f"<li>{label}: {counts.get(label, 0)}</li>" for label in LABELS)
+def _table(header: tuple[str, ...], rows: list[tuple]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def render_html(record: dict, anchor: str) -> str:
+    """One report: a per-label summary (how many, which names), then the text with displaCy highlighting."""
+    names: dict[str, Counter] = {}
+    for ent in record["entities"]:
+        names.setdefault(ent["label"], Counter())[name_of(ent["text"])] += 1
+    rows = []
+    for label in labels_in(set(names)):
+        found = names.get(label, Counter())
+        rows.append((label, sum(found.values()), "、".join(f"{n} ×{c}" if c > 1 else n for n, c in found.most_common())))
     ents = [{"start": e["start"], "end": e["end"], "label": e["label"]} for e in record["entities"]]
     body = displacy.render(
-        {"text": record["text"], "ents": ents, "title": None},
-        style="ent",
-        manual=True,
-        page=False,
-        options={"colors": COLORS, "ents": list(LABELS)},
+        {"text": record["text"], "ents": ents, "title": None}, style="ent", manual=True, page=False, options={"colors": COLORS}
     )
-    return f"<section><h2>{html.escape(record['source'])}</h2><ul>{summary}</ul>{body}</section>"
+    heading = f"<h2>{html.escape(record['source'])}</h2>"
+    return f'<section id="{anchor}">{heading}{_table(("label", "entities", "names"), rows)}{body}</section>'
 
 
-def write_html(records: Iterable[dict], f: IO) -> None:
-    f.write('<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>govner</title></head><body>\n')
-    for record in records:
-        f.write(render_html(record) + "\n")
-    f.write("</body></html>\n")
+class HtmlWriter:
+    """A page: each report highlighted with its own summary, then the summary of the batch."""
+
+    def __init__(self, f: IO[str], summary: BatchSummary) -> None:
+        self.f = f
+        self.summary = summary
+        self.count = 0
+        f.write(f'<!DOCTYPE html><html lang="zh"><head><meta charset="utf-8"><title>govner</title><style>{STYLE}</style></head><body>\n')
+        f.write('<p><a href="#summary">Summary of the batch</a></p>\n')
+
+    def write(self, record: dict) -> None:
+        self.count += 1
+        self.f.write(render_html(record, f"report-{self.count}") + "\n")
+
+    def finish(self) -> None:
+        per_label = [(label, c["reports"], c["mentions"], c["names"]) for label, c in self.summary.per_label().items()]
+        self.f.write(f'<section id="summary"><h2>Summary of the batch: {self.summary.reports} reports</h2>')
+        self.f.write(_table(("label", "reports", "mentions", "names"), per_label))
+        self.f.write(_table(SUMMARY_FIELDS, self.summary.rows()))
+        self.f.write("</section></body></html>\n")
 
 
-WRITERS = {"jsonl": write_jsonl, "csv": write_csv, "html": write_html}
+WRITERS = {"jsonl": JsonlWriter, "csv": CsvWriter, "html": HtmlWriter}
 
 
-def write_records(records: Iterable[dict], fmt: str, output: Path | IO) -> None:
-    """Write to a path atomically (CSV with a BOM so Excel reads UTF-8), or to an open stream."""
-    if isinstance(output, Path):
-        encoding = "utf-8-sig" if fmt == "csv" else "utf-8"
-        with atomic_output(output, encoding=encoding) as f:
-            WRITERS[fmt](records, f)
-    else:
-        WRITERS[fmt](records, output)
+@contextmanager
+def _text_output(output: Path | IO[str], encoding: str) -> Iterator[IO[str]]:
+    """A path written atomically (no newline translation, so offsets hold on every platform), or an open stream."""
+    if not isinstance(output, Path):
+        yield output
+        return
+    with atomic_output(output, "wb") as raw:
+        f = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        yield f
+        f.flush()
+        f.detach()
+
+
+@contextmanager
+def open_writer(fmt: str, output: Path | IO[str], summary: BatchSummary) -> Iterator[JsonlWriter | CsvWriter | HtmlWriter]:
+    """A writer of ``fmt``; the output is finished (and a path moved into place) only when the block succeeds."""
+    with _text_output(output, "utf-8-sig" if fmt == "csv" else "utf-8") as f:  # Excel reads UTF-8 only with a BOM
+        writer = WRITERS[fmt](f, summary)
+        yield writer
+        writer.finish()
+
+
+def write_summary(path: Path, summary: BatchSummary) -> None:
+    """The batch summary as CSV: which names occur in how many reports."""
+    with _text_output(path, "utf-8-sig") as f:
+        writer = csv.writer(f)
+        writer.writerow(SUMMARY_FIELDS)
+        writer.writerows(summary.rows())

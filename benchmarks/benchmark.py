@@ -274,8 +274,8 @@ def table(rows: dict[str, dict]) -> list[str]:
 
 def write_markdown(results: dict, command: str) -> None:
     lines = [MARK_START, "", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
-    lines += [f"Test split: {results['test_docs']} documents, {results['test_entities']} entities "
-              f"(train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
+    lines += [f"Test split: {results['test_docs']} documents, {results['test_paragraphs']} paragraphs, {results['test_entities']} "
+              f"entities (train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
     lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
     def section(title: str, head: tuple[str, ...], rows: list[tuple], intro: str = "") -> None:
         lines.extend([f"### {title}", "", *([intro, ""] if intro else []), "| " + " | ".join(head) + " |", "|" + "---|" * len(head)])
@@ -327,7 +327,8 @@ def main() -> None:
         **old,
         "machine": f"{os.cpu_count()} CPU cores",
         "date": time.strftime("%Y-%m-%d"),
-        "test_docs": len(test), "train_docs": len(train), "dev_docs": len(parts["dev"]),
+        **{f"{split}_docs": len({doc_id for doc_id, _ in parts[split]}) for split in SPLITS},
+        **{f"{split}_paragraphs": len(parts[split]) for split in SPLITS},
         "test_entities": sum(len(d.ents) for d in test),
     }
     results.setdefault("scores", {})

@@ -20,7 +20,7 @@ from spacy.training import Example
 from spacy.util import filter_spans
 
 from ._util import PACKAGE_ROOT, GovnerError
-from .features import word_positions
+from .features import char_words
 
 
 def gazetteer_positions(text: str, names: frozenset[str], lengths: tuple[int, ...]) -> list[str]:
@@ -44,7 +44,7 @@ def char_features(
     and in a gazetteer name."""
     n = len(text)
     padded = "\x02" * window + text + "\x03" * window
-    positions = word_positions(text) if words else None
+    positions = [position for _, position in char_words(text)] if words else None
     places = gazetteer_positions(text, gazetteer, tuple(sorted({len(g) for g in gazetteer}, reverse=True))) if gazetteer else None
     feats = []
     for i in range(n):

@@ -33,13 +33,13 @@ class CharNgrams:
         return doc
 
 
-def word_positions(text: str) -> list[str]:
-    """B/I/E/S: where each character stands in the jieba word it belongs to."""
-    positions = []
+def char_words(text: str) -> list[tuple[str, str]]:
+    """For each character: the jieba word it belongs to and its position in that word (B/I/E/S)."""
+    out = []
     for word in jieba.cut(text, HMM=False):
         n = len(word)
-        positions.extend("S" if n == 1 else "B" if i == 0 else "E" if i == n - 1 else "I" for i in range(n))
-    return positions
+        out.extend((word, "S" if n == 1 else "B" if i == 0 else "E" if i == n - 1 else "I") for i in range(n))
+    return out
 
 
 class WordFeatures:
@@ -47,18 +47,11 @@ class WordFeatures:
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self.tokenizer = jieba.Tokenizer()
 
     def __call__(self, doc: Doc) -> Doc:
-        by_char: dict[int, tuple[str, str]] = {}
-        start = 0
-        for word in self.tokenizer.cut(doc.text, HMM=False):
-            n = len(word)
-            for i in range(n):
-                by_char[start + i] = (word, "S" if n == 1 else "B" if i == 0 else "E" if i == n - 1 else "I")
-            start += n
+        words = char_words(doc.text)
         for token in doc:
-            token.lemma_, token.tag_ = by_char.get(token.idx, (token.text, "S"))
+            token.lemma_, token.tag_ = words[token.idx]
         return doc
 
 

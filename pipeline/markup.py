@@ -7,7 +7,6 @@ is the corpus' source of truth. Kept free of spaCy so it runs anywhere.
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 from .scheme import LABELS, span_edge_problem
@@ -71,32 +70,3 @@ def parse_document(path: Path) -> dict:
     if not paragraphs:
         raise MarkupError(f"{path}: no paragraphs")
     return {"meta": meta, "paragraphs": paragraphs}
-
-
-def main(argv: list[str]) -> int:
-    """Check authoring files and print their counts (for corpus authors)."""
-    failed = 0
-    total: dict[str, int] = {}
-    chars = 0
-    for name in argv:
-        try:
-            doc = parse_document(Path(name))
-        except (MarkupError, OSError) as err:
-            print(f"ERROR {err}")
-            failed += 1
-            continue
-        counts = {label: 0 for label in LABELS}
-        n = sum(len(p["text"]) for p in doc["paragraphs"])
-        for p in doc["paragraphs"]:
-            for _, _, label in p["label"]:
-                counts[label] += 1
-        chars += n
-        for k, v in counts.items():
-            total[k] = total.get(k, 0) + v
-        print(f"{name}: {len(doc['paragraphs'])} paragraphs, {n} chars, {sum(counts.values())} entities {counts}")
-    print(f"TOTAL: {chars} chars, {sum(total.values())} entities {total}")
-    return 1 if failed else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

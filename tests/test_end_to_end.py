@@ -66,3 +66,13 @@ def test_ingest_pre_annotate_convert_train_evaluate_tag(work: Path):
     for ent in record["entities"]:
         assert record["text"][ent["start"] : ent["end"]] == ent["text"]
     assert {"text": "晋江市", "label": "GPE", "start": 0, "end": 3} in record["entities"]
+
+
+def test_shipped_model_tags_the_readme_example():
+    from pipeline import load
+
+    found = load()("晋江市规上工业增加值增长9.1%，增速位居全省第二。")
+    assert found == [
+        {"start": 0, "end": 3, "label": "GPE", "text": "晋江市"},
+        {"start": 21, "end": 25, "label": "RANKING", "text": "全省第二"},
+    ]

@@ -45,9 +45,9 @@ MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:e
 
 # name → (config, overrides, what it shows); the first is govner's default
 CANDIDATES = {
-    "govner CRF (default)": ("configs/ner.cfg", {}, "char CRF: chars ±2, bigrams, gazetteer positions"),
+    "govner CRF (default)": ("configs/ner.cfg", {}, "char CRF: chars ±2, bigrams, gazetteer and jieba-word positions"),
+    "govner CRF, no jieba words": ("configs/ner.cfg", {"components.govner_crf.words": False}, "ablation"),
     "govner CRF, no gazetteer": ("configs/ner.cfg", {"components.govner_crf.gazetteer": ""}, "ablation"),
-    "govner CRF + jieba words": ("configs/ner.cfg", {"components.govner_crf.words": True}, "plus the jieba word position"),
     "govner CNN, char + bigrams": ("configs/ner-cnn.cfg", {}, "neural: char and bigram embeddings, CNN, transition NER"),
     "govner CNN, char only": ("configs/baselines/ner-char.cfg", {}, "neural: characters alone"),
     "govner CNN, char + jieba words": ("configs/ner-words.cfg", {}, "neural: char plus the jieba word and its B/I/E/S"),
@@ -384,7 +384,7 @@ def main() -> None:
         texts = speed_texts()
         results["speed_chars"] = sum(map(len, texts))
         results["speed"] = {}
-        for name in (DEFAULT, "govner CNN, char + bigrams", "spaCy stock zh ner"):
+        for name in (DEFAULT, "govner CRF, no jieba words", "govner CNN, char + bigrams", "spaCy stock zh ner"):
             model = Path(results["training"].get(name, {}).get("model", ""))
             if model.exists():
                 results["speed"][name] = {str(n): speed(model, texts, n) for n in (1, 2)}

@@ -38,14 +38,14 @@ def gazetteer_positions(text: str, names: frozenset[str], lengths: tuple[int, ..
 
 
 def char_features(
-    text: str, window: int, bigrams: bool, words: bool, gazetteer: frozenset[str] = frozenset()
+    text: str, window: int, bigrams: bool, words: bool, gazetteer: frozenset[str] = frozenset(), lengths: tuple[int, ...] = ()
 ) -> list[dict[str, str | float]]:
     """Features of every character: itself, its neighbours, the bigrams around it, its place in a jieba word
     and in a gazetteer name."""
     n = len(text)
     padded = "\x02" * window + text + "\x03" * window
     positions = [position for _, position in char_words(text)] if words else None
-    places = gazetteer_positions(text, gazetteer, tuple(sorted({len(g) for g in gazetteer}, reverse=True))) if gazetteer else None
+    places = gazetteer_positions(text, gazetteer, lengths or name_lengths(gazetteer)) if gazetteer else None
     feats = []
     for i in range(n):
         j = i + window
@@ -100,6 +100,11 @@ def find_file(name: str) -> Path:
     return path
 
 
+def name_lengths(names: frozenset[str]) -> tuple[int, ...]:
+    """The lengths the names come in, longest first: the only substrings worth looking up."""
+    return tuple(sorted({len(name) for name in names}, reverse=True))
+
+
 def read_names(path: Path) -> frozenset[str]:
     """One name a line; lines starting with # are comments."""
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -115,11 +120,12 @@ class CharCRF:
         self.name = name
         self.cfg = {"window": window, "bigrams": bigrams, "words": words, "c1": c1, "c2": c2, "max_iterations": max_iterations}
         self.names = read_names(find_file(gazetteer)) if gazetteer else frozenset()
+        self.lengths = name_lengths(self.names)  # once, not for every text tagged
         self.model_bytes = b""
         self.tagger: pycrfsuite.Tagger | None = None
 
     def features(self, text: str) -> list[dict]:
-        return char_features(text, self.cfg["window"], self.cfg["bigrams"], self.cfg["words"], self.names)
+        return char_features(text, self.cfg["window"], self.cfg["bigrams"], self.cfg["words"], self.names, self.lengths)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.tagger is None:
@@ -165,6 +171,7 @@ class CharCRF:
         path = Path(path)
         self.cfg = srsly.read_json(path / "cfg")
         self.names = read_names(path / "gazetteer.txt")
+        self.lengths = name_lengths(self.names)
         self._load((path / "crf.model").read_bytes())
         return self
 

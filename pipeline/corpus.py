@@ -12,7 +12,7 @@ import typer
 from ._util import PACKAGE_ROOT, GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
 from .ingest import paragraph_id
 from .markup import MarkupError, parse_document
-from .scheme import LABELS, RecordError, check_record, spans_of
+from .scheme import LABELS, RecordError, check_record, reserved_key_problems, spans_of
 
 CORPUS = PACKAGE_ROOT / "corpus"
 META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")
@@ -69,8 +69,7 @@ def check_records(rows: list[tuple[str, dict]], raw_dir: Path | None) -> list[st
             continue
         errors.extend(problems)
         text = record["text"]
-        if "id" in record:
-            errors.append(f"{where}: key 'id' would overwrite Doccano's ids")
+        errors.extend(reserved_key_problems(record, where))
         keys = set(record) - {"label", "entities"}
         if first_keys is None:
             first_keys = (where, keys)

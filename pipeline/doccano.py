@@ -36,7 +36,7 @@ from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, jsonl_
 from .doccano_server import HOME_OPTION, URL_ENV, credentials, password_for, resolve_url
 from .pre_annotate import rules_nlp, suggest
 from .rules import DEFAULT_PATTERNS
-from .scheme import COLORS, LABELS, RecordError, Span, check_record, describe, span_problems
+from .scheme import COLORS, LABELS, RecordError, Span, check_record, describe, reserved_key_problems, span_problems
 from .tag import Tagger
 
 DEFAULT_PROJECT = "govner"
@@ -45,7 +45,6 @@ GUIDELINES = (PACKAGE_ROOT / "docs" / "annotation-guidelines.md", PACKAGE_ROOT.p
 HASH_KEY, SUGGESTED_KEY = "govner_hash", "govner_suggested"
 INTERNAL_KEYS = (HASH_KEY, SUGGESTED_KEY)
 # keys Doccano's import or export gives a meaning of its own; a paragraph may not carry them as metadata
-RESERVED_KEYS = ("id", "filename", "upload_name", "example_uuid", "#line_number", "Comments")
 NOT_META = ("text", "label", "entities", *INTERNAL_KEYS)
 PAGE_SIZE = 500
 TASK_TIMEOUT = 600.0
@@ -147,9 +146,7 @@ def load_paragraphs(paths: list[Path]) -> list[dict]:
                 problems.append(str(err))
                 continue
             text = record["text"]
-            problems.extend(
-                f"{where}: key {key!r} is reserved by Doccano's import/export; rename it" for key in RESERVED_KEYS if key in record
-            )
+            problems.extend(reserved_key_problems(record, where))
             if why := bmp_problem(text):
                 problems.append(f"{where}: text {why}")
             problems.extend(found)

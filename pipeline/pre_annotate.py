@@ -10,7 +10,7 @@ from spacy.language import Language
 from ._util import GovnerError, app, msg, read_jsonl, run_cli, write_jsonl
 from .convert import blank_nlp
 from .rules import DEFAULT_PATTERNS
-from .scheme import RecordError, check_record, spans_of
+from .scheme import RecordError, check_record, reserved_key_problems, spans_of
 from .tag import Tagger
 
 
@@ -43,10 +43,9 @@ def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patt
             _, _, problems = check_record(record, f"{input_path}:{line}")
         except RecordError as err:
             raise GovnerError(str(err)) from None
+        problems += reserved_key_problems(record, f"{input_path}:{line}")
         if problems:
             raise GovnerError(problems[0], details=problems[1:])
-        if "id" in record:
-            raise GovnerError(f"{input_path}:{line}: key 'id' would overwrite Doccano's ids; rename it")
         records.append(record)
     tagger = Tagger.load(model) if model else Tagger(rules_nlp(patterns))
     annotated = suggest(records, tagger)

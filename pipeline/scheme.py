@@ -94,3 +94,12 @@ def check_record(record: dict, where: str) -> tuple[list[Span], set[Span], list[
         raise RecordError(f"{where}: {err}") from None
     problems = span_problems(text, spans)
     return spans, {tuple(span) for span, _ in problems}, [f"{where}: span {describe(text, span)} {why}" for span, why in problems]
+
+
+# keys Doccano's import or export gives a meaning of its own (an ``id`` overwrites Doccano's example id)
+RESERVED_KEYS = ("id", "filename", "upload_name", "example_uuid", "#line_number", "Comments")
+
+
+def reserved_key_problems(record: dict, where: str) -> list[str]:
+    """One message per key that a record headed for Doccano must not carry."""
+    return [f"{where}: key {key!r} is reserved by Doccano's import/export; rename it" for key in RESERVED_KEYS if key in record]

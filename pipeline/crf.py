@@ -38,13 +38,23 @@ def gazetteer_positions(text: str, names: frozenset[str], lengths: tuple[int, ..
 
 
 def char_features(
-    text: str, window: int, bigrams: bool, words: bool, gazetteer: frozenset[str] = frozenset(), lengths: tuple[int, ...] = ()
+    text: str,
+    window: int,
+    bigrams: bool,
+    words: bool,
+    gazetteer: frozenset[str] = frozenset(),
+    lengths: tuple[int, ...] = (),
+    classes: dict[str, tuple[str, ...]] | None = None,
 ) -> list[dict[str, str | float]]:
     """Features of every character: itself, its neighbours, the bigrams around it, its place in a jieba word
-    and in a gazetteer name."""
+    and in a gazetteer name, and the embedding classes of the character, its neighbours and its word."""
     n = len(text)
     padded = "\x02" * window + text + "\x03" * window
-    positions = [position for _, position in char_words(text)] if words else None
+    segmented = char_words(text) if words else None
+    positions = [position for _, position in segmented] if segmented else None
+    classes = classes or {}
+    levels = len(next(iter(classes.values()), ()))
+    none = ("",) * levels
     places = gazetteer_positions(text, gazetteer, lengths or name_lengths(gazetteer)) if gazetteer else None
     feats = []
     for i in range(n):
@@ -64,6 +74,13 @@ def char_features(
             f["g"] = places[i]
             f["g-1"] = places[i - 1] if i else ""
             f["g+1"] = places[i + 1] if i + 1 < n else ""
+        for c in range(levels):
+            f[f"k{c}"] = classes.get(text[i], none)[c]
+            f[f"k{c}-1"] = classes.get(padded[j - 1], none)[c]
+            f[f"k{c}+1"] = classes.get(padded[j + 1], none)[c]
+            if segmented:
+                word, position = segmented[i]
+                f[f"kw{c}"] = classes[word][c] + position if len(word) > 1 and word in classes else ""
         feats.append(f)
     return feats
 
@@ -90,13 +107,13 @@ def bio_spans(tags: list[str]) -> list[tuple[int, int, str]]:
     return spans
 
 
-def find_file(name: str) -> Path:
+def find_file(name: str, what: str) -> Path:
     """A path as given, or relative to the project root (so configs work from any folder)."""
     path = Path(name)
     if not path.exists() and (PACKAGE_ROOT / path).exists():
         path = PACKAGE_ROOT / path
     if not path.exists():
-        raise GovnerError(f"{name}: no such gazetteer file")
+        raise GovnerError(f"{name}: no such {what} file")
     return path
 
 
@@ -111,21 +128,30 @@ def read_names(path: Path) -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
+def read_classes(path: Path) -> dict[str, tuple[str, ...]]:
+    """Token → its classes, one ``token<TAB>class[<TAB>class…]`` a line (one column per clustering, coarse
+    to fine); lines starting with # are comments."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").split("\n") if "\t" in line and not line.startswith("#")]
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
 class CharCRF:
     """Predicts ``doc.ents`` with a CRF over the characters of ``doc.text`` (any tokenizer)."""
 
-    def __init__(
-        self, name: str, window: int, bigrams: bool, words: bool, gazetteer: str, c1: float, c2: float, max_iterations: int
-    ) -> None:
+    def __init__(self, name: str, cfg: dict, gazetteer: str, clusters: str) -> None:
+        """``cfg``: window, bigrams and words (the features) and c1, c2, max_iterations (crfsuite's training);
+        ``gazetteer`` and ``clusters``: files, read now and saved into the model."""
         self.name = name
-        self.cfg = {"window": window, "bigrams": bigrams, "words": words, "c1": c1, "c2": c2, "max_iterations": max_iterations}
-        self.names = read_names(find_file(gazetteer)) if gazetteer else frozenset()
+        self.cfg = cfg
+        self.names = read_names(find_file(gazetteer, "gazetteer")) if gazetteer else frozenset()
         self.lengths = name_lengths(self.names)  # once, not for every text tagged
+        self.classes = read_classes(find_file(clusters, "clusters")) if clusters else {}
         self.model_bytes = b""
         self.tagger: pycrfsuite.Tagger | None = None
 
     def features(self, text: str) -> list[dict]:
-        return char_features(text, self.cfg["window"], self.cfg["bigrams"], self.cfg["words"], self.names, self.lengths)
+        cfg = self.cfg
+        return char_features(text, cfg["window"], cfg["bigrams"], cfg["words"], self.names, self.lengths, self.classes)
 
     def __call__(self, doc: Doc) -> Doc:
         if self.tagger is None:
@@ -165,6 +191,9 @@ class CharCRF:
         path.mkdir(parents=True, exist_ok=True)
         (path / "crf.model").write_bytes(self.model_bytes)
         (path / "gazetteer.txt").write_text("\n".join(sorted(self.names)) + "\n", encoding="utf-8")
+        if self.classes:
+            rows = ("\t".join((token, *classes)) + "\n" for token, classes in self.classes.items())
+            (path / "clusters.tsv").write_text("".join(rows), encoding="utf-8")
         srsly.write_json(path / "cfg", self.cfg)
 
     def from_disk(self, path: Path, exclude: tuple = ()) -> "CharCRF":
@@ -172,16 +201,29 @@ class CharCRF:
         self.cfg = srsly.read_json(path / "cfg")
         self.names = read_names(path / "gazetteer.txt")
         self.lengths = name_lengths(self.names)
+        self.classes = read_classes(path / "clusters.tsv") if (path / "clusters.tsv").exists() else {}
         self._load((path / "crf.model").read_bytes())
         return self
 
 
 @Language.factory(
     "govner_crf",
-    default_config={"window": 2, "bigrams": True, "words": False, "gazetteer": "", "c1": 0.05, "c2": 0.05, "max_iterations": 150},
+    default_config={
+        "window": 2, "bigrams": True, "words": False, "gazetteer": "", "clusters": "", "c1": 0.05, "c2": 0.05, "max_iterations": 150
+    },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
 def make_crf(
-    nlp: Language, name: str, window: int, bigrams: bool, words: bool, gazetteer: str, c1: float, c2: float, max_iterations: int
+    nlp: Language,
+    name: str,
+    window: int,
+    bigrams: bool,
+    words: bool,
+    gazetteer: str,
+    clusters: str,
+    c1: float,
+    c2: float,
+    max_iterations: int,
 ) -> CharCRF:
-    return CharCRF(name, window, bigrams, words, gazetteer, c1, c2, max_iterations)
+    cfg = {"window": window, "bigrams": bigrams, "words": words, "c1": c1, "c2": c2, "max_iterations": max_iterations}
+    return CharCRF(name, cfg, gazetteer, clusters)

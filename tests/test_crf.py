@@ -1,12 +1,27 @@
+import importlib.util
+import struct
 from pathlib import Path
 
+import numpy as np
+import pytest
 import spacy
 from spacy.training import Example
 
+from pipeline._util import PACKAGE_ROOT, GovnerError
 from pipeline.convert import blank_nlp, record_to_doc
-from pipeline.crf import bio_spans, bio_tags, char_features, gazetteer_positions
+from pipeline.crf import bio_spans, bio_tags, char_features, gazetteer_positions, read_classes
 
 from .mini_corpus import records
+
+CLASSES = "# made by hand\n晋\t1\t10\n江\t2\t20\n晋江市\t7\t70\n投资\t5\t50\n"
+
+
+def lac_embeddings():
+    """scripts/lac_embeddings.py, which is a script, not part of the package."""
+    spec = importlib.util.spec_from_file_location("lac_embeddings", PACKAGE_ROOT / "scripts" / "lac_embeddings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_bio_round_trip():
@@ -22,13 +37,46 @@ def test_features_see_neighbours_and_gazetteer():
     assert (f["c"], f["c-1"], f["c+2"], f["b+"], f["g"], f["g-1"]) == ("江", "晋", "投", "江市", "I", "B")
 
 
+def test_features_see_embedding_classes(tmp_path: Path):
+    (tmp_path / "classes.tsv").write_text(CLASSES, encoding="utf-8")
+    classes = read_classes(tmp_path / "classes.tsv")
+    assert classes["晋江市"] == ("7", "70") and "# made by hand" not in classes
+    feats = char_features("在晋江市投资", 2, True, True, classes=classes)  # jieba: 在 / 晋江市 / 投资
+    f = feats[2]  # 江
+    assert (f["k0"], f["k1"], f["k0-1"], f["k1-1"], f["k0+1"]) == ("2", "20", "1", "10", "")
+    assert (f["kw0"], f["kw1"], feats[1]["kw0"], feats[4]["kw1"]) == ("7I", "70I", "7B", "50B")
+    assert feats[0]["kw0"] == "" and feats[0]["k0-1"] == ""  # a one-character word; the padding has no class
+    assert "k0" not in char_features("在晋江市投资", 2, True, True)[2]
+
+
+def test_lac_table_is_read_from_paddle_tensor_files():
+    lac = lac_embeddings()
+    data = np.arange(600, dtype="<f4")
+    desc = bytes([0x08, 0x05, 0x10, 0xAC, 0x02, 0x10, 0x02])  # float32, dims [300, 2] (300 is a two-byte varint)
+    table = lac.paddle_tensor(struct.pack("<IQIi", 0, 0, 0, len(desc)) + desc + data.tobytes())
+    assert table.shape == (300, 2) and table[299, 1] == 599.0
+    int64 = bytes([0x08, 0x03, 0x10, 0x02, 0x10, 0x02])
+    with pytest.raises(ValueError, match="not float32"):
+        lac.paddle_tensor(struct.pack("<IQIi", 0, 0, 0, len(int64)) + int64 + bytes(32))
+    rows = dict(lac.with_aliases(["万", "OOV", "万元"], {"萬": "万", "與": "与"}))
+    assert rows == {"万": 0, "万元": 2, "萬": 0}
+
+
 def test_trains_saves_and_loads(tmp_path: Path):
     nlp = blank_nlp()
-    nlp.add_pipe("govner_crf", config={"gazetteer": "configs/rules/places.txt", "max_iterations": 50})
+    (tmp_path / "classes.tsv").write_text(CLASSES, encoding="utf-8")
+    config = {"gazetteer": "configs/rules/places.txt", "clusters": str(tmp_path / "classes.tsv"), "max_iterations": 50}
+    nlp.add_pipe("govner_crf", config=config)
     docs = [record_to_doc(nlp, r, "x")[0] for r in records()]
     nlp.initialize(lambda: [Example(nlp.make_doc(d.text), d) for d in docs])
     nlp.to_disk(tmp_path / "m")
     loaded = spacy.load(tmp_path / "m")
     assert "晋江" in loaded.get_pipe("govner_crf").names
+    assert loaded.get_pipe("govner_crf").classes == read_classes(tmp_path / "classes.tsv")  # saved into the model
     found = {(e.text, e.label_) for e in loaded(records()[0]["text"]).ents}
     assert ("晋江市", "GPE") in found and ("全省第二", "RANKING") in found
+
+
+def test_a_missing_resource_file_is_named():
+    with pytest.raises(GovnerError, match=r"^nowhere\.tsv: no such clusters file$"):
+        blank_nlp().add_pipe("govner_crf", config={"clusters": "nowhere.tsv"})

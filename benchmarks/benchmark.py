@@ -46,7 +46,9 @@ MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:e
 
 # name → (config, overrides, what it shows); the first is govner's default
 CANDIDATES = {
-    "govner CRF (default)": ("configs/ner.cfg", {}, "char CRF: chars ±2, bigrams, gazetteer, jieba-word positions, LAC classes"),
+    "govner CRF (default)": ("configs/ner.cfg", {},
+                             "char CRF: chars ±2, bigrams, gazetteer, jieba-word positions, LAC classes; name-swapped copies"),
+    "govner CRF, no name swapping": ("configs/ner.cfg", {"corpora.train.augmenter.copies": 0}, "ablation"),
     "govner CRF, no LAC classes": ("configs/ner.cfg", {"components.govner_crf.clusters": ""}, "ablation"),
     "govner CRF, no jieba words": ("configs/ner.cfg", {"components.govner_crf.words": False}, "ablation"),
     "govner CRF, no gazetteer": ("configs/ner.cfg", {"components.govner_crf.gazetteer": ""}, "ablation"),

@@ -8,7 +8,7 @@ import srsly
 import typer
 from spacy.cli.train import train as spacy_train
 
-from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
+from . import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
 from ._util import CONFIGS, GovnerError, app, msg, require_file, run_cli
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"

@@ -1,0 +1,71 @@
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from spacy.tokens import DocBin
+from spacy.training import Corpus
+
+from pipeline._util import GovnerError
+from pipeline.augment import create_entity_swap, name_pool, swap_entities
+from pipeline.convert import blank_nlp, record_to_doc
+from pipeline.scheme import LABELS
+
+from .mini_corpus import records
+
+
+def mini_docs():
+    nlp = blank_nlp()
+    return nlp, [record_to_doc(nlp, r, "x")[0] for r in records()]
+
+
+def test_pool_holds_each_name_once_per_label():
+    _, docs = mini_docs()
+    pool = name_pool(docs)
+    assert pool["GPE"].count("三明市") == 1 and "三明市" not in pool["ORG"]
+    assert pool["ENTERPRISE"] == sorted(pool["ENTERPRISE"])
+
+
+@given(share=st.floats(0, 1), seed=st.integers(0, 2**16))
+def test_swapped_spans_point_at_names_of_their_label(share: float, seed: int):
+    _, docs = mini_docs()
+    pool = name_pool(docs)
+    for doc in docs:
+        spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        text, new = swap_entities(doc.text, spans, pool, share, random.Random(seed))
+        assert [label for *_, label in new] == [label for *_, label in spans]
+        for (s, e, label), (old_s, old_e, _) in zip(new, spans):
+            assert text[s:e] in pool[label] or text[s:e] == doc.text[old_s:old_e]
+        # the text between the entities is untouched
+        gaps = lambda t, sp: [t[a:b] for a, b in zip([0] + [e for _, e, _ in sp], [s for s, _, _ in sp] + [len(t)])]  # noqa: E731
+        assert gaps(text, new) == gaps(doc.text, spans)
+
+
+def test_share_zero_changes_nothing_and_share_one_draws_every_name():
+    _, docs = mini_docs()
+    doc = docs[1]
+    spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+    assert swap_entities(doc.text, spans, name_pool(docs), 0.0, random.Random(0)) == (doc.text, spans)
+    only = {label: [f"新{label}"] for label in LABELS}
+    text, new = swap_entities(doc.text, spans, only, 1.0, random.Random(0))
+    assert [text[s:e] for s, e, _ in new] == [f"新{label}" for *_, label in spans]
+
+
+def test_training_corpus_yields_the_paragraph_and_a_swapped_copy(tmp_path: Path):
+    nlp, docs = mini_docs()
+    db = DocBin(docs=docs)
+    db.to_disk(tmp_path / "train.spacy")
+    augment = create_entity_swap(str(tmp_path / "train.spacy"), copies=1, share=1.0, seed=0)
+    examples = list(Corpus(tmp_path / "train.spacy", augmenter=augment)(nlp))
+    assert len(examples) == 2 * len(docs)
+    for original, copy in zip(examples[::2], examples[1::2]):
+        assert original.reference.text in {d.text for d in docs}
+        assert copy.reference.text != original.reference.text
+        assert [e.label_ for e in copy.reference.ents] == [e.label_ for e in original.reference.ents]
+        assert copy.predicted.text == copy.reference.text and not copy.predicted.ents
+
+
+def test_a_missing_name_source_is_named(tmp_path: Path):
+    with pytest.raises(GovnerError, match=r"nowhere\.spacy: no such file$"):
+        create_entity_swap(str(tmp_path / "nowhere.spacy"), copies=1, share=0.5, seed=0)

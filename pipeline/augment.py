@@ -25,6 +25,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 from spacy.training import Example
 from spacy.util import registry
+from spacy.vocab import Vocab
 
 from ._util import require_file
 
@@ -56,7 +57,7 @@ def swap_entities(
 
 @registry.augmenters("govner.entity_swap.v1")
 def create_entity_swap(source: str, copies: int, share: float, seed: int) -> Callable[[Language, Example], Iterator[Example]]:
-    docs = list(DocBin().from_disk(require_file(Path(source))).get_docs(Language().vocab))  # names only: no vocab needed
+    docs = list(DocBin().from_disk(require_file(Path(source))).get_docs(Vocab()))  # only the names are needed
     pool = name_pool(docs)
     rng = random.Random(seed)
 
@@ -66,10 +67,11 @@ def create_entity_swap(source: str, copies: int, share: float, seed: int) -> Cal
         spans = [(e.start_char, e.end_char, e.label_) for e in reference.ents]
         for _ in range(copies if spans else 0):
             text, new_spans = swap_entities(reference.text, spans, pool, share, rng)
-            doc = nlp.make_doc(text)
-            ents = [doc.char_span(s, e, label=label) for s, e, label in new_spans]
+            predicted = nlp.make_doc(text)
+            gold = predicted.copy()
+            ents = [gold.char_span(s, e, label=label) for s, e, label in new_spans]
             if all(ents):  # a segmenter may cut inside a swapped name: that copy is not made (the original stays)
-                doc.ents = ents
-                yield Example(nlp.make_doc(text), doc)
+                gold.ents = ents
+                yield Example(predicted, gold)
 
     return augment

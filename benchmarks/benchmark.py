@@ -35,6 +35,7 @@ from spacy.tokens import Doc, DocBin
 
 from pipeline.convert import SPLITS, load_docs, split_documents
 from pipeline.crf import bio_spans, bio_tags
+from pipeline.features import char_words
 from pipeline.pre_annotate import rules_nlp
 from pipeline.scheme import LABELS
 from pipeline.tag import Tagger
@@ -132,14 +133,7 @@ def tagger_predictor(tagger: Tagger) -> Callable[[list[str]], list[Spans]]:
 
 
 def char_features(text: str) -> list[dict]:
-    import jieba
-
-    positions = [""] * len(text)
-    start = 0
-    for word in jieba.cut(text, HMM=False):
-        for i in range(len(word)):
-            positions[start + i] = "S" if len(word) == 1 else "B" if i == 0 else "E" if i == len(word) - 1 else "I"
-        start += len(word)
+    positions = [position for _, position in char_words(text)]
     feats = []
     for i, ch in enumerate(text):
         f = {"c": ch, "w": positions[i], "digit": ch.isdigit()}

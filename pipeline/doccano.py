@@ -34,10 +34,9 @@ from tqdm import tqdm
 from . import agreement as agree
 from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, jsonl_files, msg, read_jsonl, run_cli
 from .doccano_server import HOME_OPTION, URL_ENV, credentials, password_for, resolve_url
-from .pre_annotate import rules_nlp, suggest
+from .pre_annotate import suggest, suggester
 from .rules import DEFAULT_PATTERNS
 from .scheme import COLORS, LABELS, RecordError, Span, check_record, describe, reserved_key_problems, span_problems
-from .tag import Tagger
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
@@ -159,7 +158,7 @@ def load_paragraphs(paths: list[Path]) -> list[dict]:
 
 def add_suggestions(records: list[dict], model: Path | None, patterns: Path) -> tuple[list[dict], list[str]]:
     """Records with rule (or model) suggestions added; a suggestion that breaks the scheme is dropped with a warning."""
-    tagger = Tagger.load(model) if model else Tagger(rules_nlp(patterns))
+    tagger = suggester(model, patterns)
     out, warnings = [], []
     for before, after in zip(records, suggest(records, tagger)):
         given = {tuple(s) for s in before["label"]}

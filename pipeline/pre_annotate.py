@@ -21,6 +21,11 @@ def rules_nlp(patterns: Path = DEFAULT_PATTERNS) -> Language:
     return nlp
 
 
+def suggester(model: Path | None, patterns: Path = DEFAULT_PATTERNS) -> Tagger:
+    """The model's tagger when a model is given, else the rules'."""
+    return Tagger.load(model) if model else Tagger(rules_nlp(patterns))
+
+
 def suggest(records: list[dict], tagger: Tagger) -> list[dict]:
     """Records with suggestions added; spans already there are kept, suggestions never overlap them."""
     out = []
@@ -47,7 +52,7 @@ def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patt
         if problems:
             raise GovnerError(problems[0], details=problems[1:])
         records.append(record)
-    tagger = Tagger.load(model) if model else Tagger(rules_nlp(patterns))
+    tagger = suggester(model, patterns)
     annotated = suggest(records, tagger)
     write_jsonl(output, annotated)
     return {"paragraphs": len(annotated), "entities": sum(len(r["label"]) for r in annotated), "output": str(output)}

@@ -179,8 +179,9 @@ def tag(
     files, errors = expand_inputs(inputs)
     if errors and not keep_going:
         raise GovnerError(f"{errors[0]} ({STOPPED})")
-    if all(_problem(path) for path in files):
-        problems = errors + [str(_problem(path)) for path in files]
+    unreadable = [_problem(path) for path in files]
+    if all(unreadable):
+        problems = errors + [str(problem) for problem in unreadable]
         if len(problems) == 1:
             raise GovnerError(problems[0])
         raise GovnerError(f"{', '.join(inputs)}: no file could be tagged, nothing written", details=problems)

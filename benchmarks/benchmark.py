@@ -1,4 +1,5 @@
-"""Model benchmark: baselines, segmenters, configs, a learning curve and speed, on the corpus' test split.
+"""Model benchmark: baselines, segmenters, configs, a learning curve and speed, on the corpus' test split
+and on real reports written by others (``shared/dev-real``, for choosing only: never trained on).
 
 Writes the tables into BENCHMARKS.md (between the model-benchmark markers) and the raw numbers into
 benchmarks/results.json. Every figure in the README's model section comes from one run of this script:
@@ -6,8 +7,10 @@ benchmarks/results.json. Every figure in the README's model section comes from o
     .venv/bin/python benchmarks/benchmark.py            # everything (about an hour on 2 cores)
     .venv/bin/python benchmarks/benchmark.py --only rules crf --no-speed   # a part of it
 
-Scores are exact-span, exact-label precision / recall / F1 on the document-level test split that
-``govner convert`` makes with seed 0; the trained candidates all get the same step budget.
+Scores are exact-span, exact-label precision / recall / F1 on the document-level test split of
+``corpus/spacy/splits.json`` (as ``govner convert`` keeps it), and on ``shared/dev-real`` through the tagger
+that ``govner tag`` runs (raw text, cleaning, offsets mapped back), exact and overlap; the neural candidates all
+get the same step budget and stop early when the dev score has not improved for ``patience`` steps.
 """
 
 from __future__ import annotations
@@ -33,26 +36,36 @@ import psutil
 import spacy
 from spacy.tokens import Doc, DocBin
 
-from pipeline.convert import SPLITS, load_docs, split_documents
+from pipeline.agreement import prediction_scores
+from pipeline.clean import clean
+from pipeline.convert import SPLITS, earlier_splits, load_docs, split_documents
 from pipeline.crf import bio_spans, bio_tags
+from pipeline.evaluate import gold_records
 from pipeline.features import char_words
 from pipeline.pre_annotate import rules_nlp
 from pipeline.scheme import LABELS
 from pipeline.tag import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
+DEV_REAL = ROOT.parent / "shared" / "dev-real"
 
 Spans = set[tuple[int, int, str]]
 MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:end -->"
 
 # name → (config, overrides, what it shows); the first is govner's default
+CRF = "configs/ner.cfg"
 CANDIDATES = {
-    "govner CRF (default)": ("configs/ner.cfg", {},
-                             "char CRF: chars ±2, bigrams, gazetteer, jieba-word positions, LAC classes; name-swapped copies"),
-    "govner CRF, no name swapping": ("configs/ner.cfg", {"corpora.train.augmenter.copies": 0}, "ablation"),
-    "govner CRF, no LAC classes": ("configs/ner.cfg", {"components.govner_crf.clusters": ""}, "ablation"),
-    "govner CRF, no jieba words": ("configs/ner.cfg", {"components.govner_crf.words": False}, "ablation"),
-    "govner CRF, no gazetteer": ("configs/ner.cfg", {"components.govner_crf.gazetteer": ""}, "ablation"),
+    "govner CRF (default)": (CRF, {}, "char CRF: chars ±2, bigrams, gazetteer, jieba words and their part of speech, "
+                             "LAC classes, head words; name-swapped copies"),
+    "govner CRF, + extraction noise": (CRF, {"corpora.train.augmenter.then.share": 0.5},
+                                       "variant: half of the examples also as a noisy (PDF/web) copy, cleaned"),
+    "govner CRF, no name swapping": (CRF, {"corpora.train.augmenter.first.copies": 0}, "ablation"),
+    "govner CRF, no part of speech": (CRF, {"components.govner_crf.pos": False}, "ablation"),
+    "govner CRF, no head words": (CRF, {"initialize.components.govner_crf.heads": ""}, "ablation"),
+    "govner CRF, + character kinds": (CRF, {"components.govner_crf.shapes": True}, "variant: Han/digit/Latin/punctuation around it"),
+    "govner CRF, + list position": (CRF, {"components.govner_crf.lists": True},
+                                    "variant: the delimiters (、 和 等 …) around its stretch of text"),
+    "govner CRF, window 3": (CRF, {"components.govner_crf.window": 3}, "variant: three neighbours either side"),
     "govner CNN, char + bigrams": ("configs/ner-cnn.cfg", {}, "neural: char and bigram embeddings, CNN, transition NER"),
     "govner CNN, char + bigrams + LAC vectors": ("configs/ner-cnn.cfg", {"components.tok2vec.model.embed.include_static_vectors": True},
                                                  "neural: as above plus LAC's 128-d character vectors (static)"),
@@ -73,7 +86,8 @@ DEFAULT = next(iter(CANDIDATES))
 def prepare(work: Path, seed: int = 0) -> dict[str, list[tuple[str, Doc]]]:
     """The corpus as ``{split: [(doc_id, Doc)]}``, split exactly as ``govner convert`` splits it."""
     docs, _ = load_docs([ROOT / "corpus" / "annotated"])
-    assignment = split_documents([doc_id for doc_id, _ in docs], 0.15, 0.15, seed)
+    keep = earlier_splits(ROOT / "corpus" / "spacy" / "splits.json")
+    assignment = split_documents([doc_id for doc_id, _ in docs], 0.15, 0.15, seed, keep)
     parts: dict[str, list[tuple[str, Doc]]] = {split: [] for split in SPLITS}
     for doc_id, doc in docs:
         parts[assignment[doc_id]].append((doc_id, doc))
@@ -129,6 +143,25 @@ def tagger_predictor(tagger: Tagger) -> Callable[[list[str]], list[Spans]]:
     return lambda texts: [{(e["start"], e["end"], e["label"]) for e in ents} for ents in tagger.pipe(texts)]
 
 
+def raw_predictor(predict: Callable[[list[str]], list[Spans]]) -> Callable[[list[str]], list[Spans]]:
+    """A predictor on cleaned text made to take raw text, as ``govner tag`` does: clean, predict, map back."""
+
+    def run(texts: list[str]) -> list[Spans]:
+        cleaned = [clean(t) for t in texts]
+        return [{(*c.to_original(s, e), label) for s, e, label in spans} for c, spans in zip(cleaned, predict([c.text for c in cleaned]))]
+
+    return run
+
+
+def real_scores(predict: Callable[[list[str]], list[Spans]]) -> dict:
+    """Exact and overlap scores on shared/dev-real (raw texts through ``predict``); {} where it is absent."""
+    if not DEV_REAL.exists():
+        return {}
+    records = gold_records(DEV_REAL)
+    found = predict([text for _, text, _ in records])
+    return prediction_scores([(gold, sorted(pred)) for (_, _, gold), pred in zip(records, found)])
+
+
 # ---------------------------------------------------------------- CRF baseline
 
 
@@ -151,7 +184,8 @@ def crf_baseline(train: list[Doc], test: list[Doc]) -> dict:
 
     crf = sklearn_crfsuite.CRF(algorithm="lbfgs", c1=0.05, c2=0.05, max_iterations=150, all_possible_transitions=True)
     crf.fit([char_features(d.text) for d in train], [bio_tags(d) for d in train])
-    return score_predictor(lambda texts: [set(bio_spans(list(crf.predict_single(char_features(t))))) for t in texts], test)
+    predict = lambda texts: [set(bio_spans(list(crf.predict_single(char_features(t))))) for t in texts]  # noqa: E731
+    return {**score_predictor(predict, test), "real": real_scores(raw_predictor(predict))}
 
 
 # ---------------------------------------------------------------- segmenters
@@ -283,6 +317,11 @@ def score_of(run: dict, test: list[Doc]) -> float:
     return score_predictor(spacy_predictor(spacy.load(run["model"])), test)["micro"]["f"]
 
 
+def real_score_of(run: dict) -> float | None:
+    real = real_scores(tagger_predictor(Tagger(spacy.load(run["model"]))))
+    return real["micro"]["f"] if real else None
+
+
 def speed(model: Path, texts: list[str], n_process: int) -> float:
     """Characters per second of ``govner tag``'s Tagger over the texts (model loading not counted)."""
     tagger = Tagger(spacy.load(model))
@@ -305,14 +344,18 @@ def speed_texts(min_chars: int = 1_000_000) -> list[str]:
 # ---------------------------------------------------------------- report
 
 
-def table(rows: dict[str, dict]) -> list[str]:
-    head = "| system | what | micro P | micro R | micro F | " + " | ".join(f"{label} F" for label in LABELS) + " |"
-    lines = [head, "|" + "---|" * (5 + len(LABELS))]
+def table(rows: dict[str, dict], key: str | None = None) -> list[str]:
+    """Systems by micro F, best first: on the test split, or (``key="real"``) on dev-real with the overlap F too."""
+    rows = {name: s[key] if key else s for name, s in rows.items() if not key or s.get(key)}
+    overlap = " micro F overlap |" if key else ""
+    head = "| system | what | micro P | micro R | micro F |" + overlap + " " + " | ".join(f"{label} F" for label in LABELS) + " |"
+    lines = [head, "|" + "---|" * (5 + bool(key) + len(LABELS))]
     for name, s in sorted(rows.items(), key=lambda item: -item[1]["micro"]["f"]):
         m = s["micro"]
         what = CANDIDATES[name][2] if name in CANDIDATES else "baseline"
         per = " | ".join(f"{s['per_label'][label]['f'] * 100:.1f}" for label in LABELS)
-        lines.append(f"| {name} | {what} | {m['p'] * 100:.1f} | {m['r'] * 100:.1f} | **{m['f'] * 100:.1f}** | {per} |")
+        extra = f" {m['overlap']['f'] * 100:.1f} |" if key else ""
+        lines.append(f"| {name} | {what} | {m['p'] * 100:.1f} | {m['r'] * 100:.1f} | **{m['f'] * 100:.1f}** |{extra} {per} |")
     return lines
 
 
@@ -320,6 +363,10 @@ def write_markdown(results: dict, command: str) -> None:
     lines = [MARK_START, "", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
     lines += [f"Test split: {results['test_docs']} documents, {results['test_paragraphs']} paragraphs, {results['test_entities']} "
               f"entities (train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
+    lines += ["### Systems on real reports by others (shared/dev-real)", "",
+              f"{results.get('real_texts', 0)} excerpts, {results.get('real_entities', 0)} entities, read as `govner tag` reads them "
+              "(raw text, cleaning, offsets mapped back); never trained on. The default is the best CRF here.", "",
+              *table(results["scores"], "real"), ""]
     lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
     def section(title: str, head: tuple[str, ...], rows: list[tuple], intro: str = "") -> None:
         lines.extend([f"### {title}", "", *([intro, ""] if intro else []), "| " + " | ".join(head) + " |", "|" + "---|" * len(head)])
@@ -336,8 +383,9 @@ def write_markdown(results: dict, command: str) -> None:
         section("Entity spans lost to segmentation (all splits)", ("segmenter", "lost", "of", "per label"),
                 [(n, m["lost"], m["total"], m["per_label"]) for n, m in results["misaligned"].items()])
     if results.get("curve"):
-        section("Learning curve (default config)", ("share of training documents", "documents", "micro F"),
-                [(share, c["documents"], f"{c['f'] * 100:.1f}") for share, c in results["curve"].items()])
+        section("Learning curve (default config)", ("share of training documents", "documents", "test micro F", "dev-real micro F"),
+                [(share, c["documents"], f"{c['f'] * 100:.1f}", f"{(c.get('real') or 0) * 100:.1f}")
+                 for share, c in results["curve"].items()])
     if results.get("speed"):
         section("Tagging speed (characters per second, same text, same run)", ("model", "1 process", "2 processes"),
                 [(n, f"{s['1']:,.0f}", f"{s['2']:,.0f}") for n, s in results["speed"].items()],
@@ -359,7 +407,7 @@ def write_markdown(results: dict, command: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="rules, crf, candidate names (substring), curve, speed, repro")
-    parser.add_argument("--steps", type=int, default=4000, help="max training steps of every candidate")
+    parser.add_argument("--steps", type=int, default=4000, help="max training steps of every neural candidate (they may stop early)")
     parser.add_argument("--install", action="store_true", help="copy the default candidate to models/govner-zh")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--jobs", type=int, default=2, help="trainings at a time")
@@ -378,12 +426,15 @@ def main() -> None:
         **{f"{split}_docs": len({doc_id for doc_id, _ in parts[split]}) for split in SPLITS},
         **{f"{split}_paragraphs": len(parts[split]) for split in SPLITS},
         "test_entities": sum(len(d.ents) for d in test),
+        **({"real_texts": len(gold_records(DEV_REAL)), "real_entities": sum(len(g) for *_, g in gold_records(DEV_REAL))}
+           if DEV_REAL.exists() else {}),
     }
     results.setdefault("scores", {})
     results.setdefault("training", {})
     results.setdefault("misaligned", {})
     if wanted("rules"):
-        results["scores"]["rules only (configs/rules)"] = score_predictor(tagger_predictor(Tagger(rules_nlp())), test)
+        rules = tagger_predictor(Tagger(rules_nlp()))
+        results["scores"]["rules only (configs/rules)"] = {**score_predictor(rules, test), "real": real_scores(rules)}
     if wanted("crf"):
         results["scores"]["CRF, char features (sklearn-crfsuite)"] = crf_baseline(train, test)
     overrides = {"training.max_steps": args.steps}  # for the neural candidates; the CRF configs fit in one go
@@ -417,7 +468,7 @@ def main() -> None:
         runs = {name: f.result() for name, f in futures.items()}
     for name, run in runs.items():
         nlp = spacy.load(run["model"])
-        scores = score_predictor(spacy_predictor(nlp), test)
+        scores = {**score_predictor(spacy_predictor(nlp), test), "real": real_scores(tagger_predictor(Tagger(nlp)))}
         if name in CANDIDATES:
             results["training"][name] = run
             results["scores"][name] = scores
@@ -425,9 +476,15 @@ def main() -> None:
             if segmenter:
                 results["misaligned"][segmenter] = misaligned([d for p in parts.values() for _, d in p], nlp)
     if shares:
-        results["curve"] = {f"{s:.0%}": {"documents": round(len(ids) * s), "f": score_of(runs[f"curve {s}"], test)} for s in shares}
+        results["curve"] = {
+            f"{s:.0%}": {"documents": round(len(ids) * s), "f": score_of(run, test), "real": real_score_of(run)}
+            for s in shares
+            for run in [runs[f"curve {s}"]]
+        }
         if DEFAULT in runs:
-            results["curve"]["100%"] = {"documents": len(ids), "f": results["scores"][DEFAULT]["micro"]["f"]}
+            default = results["scores"][DEFAULT]
+            real = (default.get("real") or {}).get("micro", {}).get("f")
+            results["curve"]["100%"] = {"documents": len(ids), "f": default["micro"]["f"], "real": real}
     if wanted("repro"):
         results["reproducible"] = [score_of(runs[f"repro {i}"], test) for i in (1, 2)]
     if args.install and DEFAULT in runs:
@@ -438,7 +495,7 @@ def main() -> None:
         texts = speed_texts()
         results["speed_chars"] = sum(map(len, texts))
         results["speed"] = {}
-        for name in (DEFAULT, "govner CRF, no jieba words", "govner CNN, char + bigrams", "spaCy stock zh ner"):
+        for name in (DEFAULT, "govner CNN, char + bigrams", "spaCy stock zh ner"):
             model = Path(results["training"].get(name, {}).get("model", ""))
             if model.exists():
                 results["speed"][name] = {str(n): speed(model, texts, n) for n in (1, 2)}

@@ -31,7 +31,7 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline._util import DEFAULT_MODEL  # noqa: E402
+from pipeline.resources import DEFAULT_MODEL  # noqa: E402
 from tests.test_readers import make_pdf  # noqa: E402
 
 MARK_START, MARK_END = "<!-- tag-throughput:start -->", "<!-- tag-throughput:end -->"

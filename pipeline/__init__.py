@@ -10,7 +10,8 @@ if TYPE_CHECKING:
 
 
 def load(model: str | Path | None = None) -> Tagger:
-    """The tagger of the shipped model (or of ``model``): ``load()("…")`` returns entity records."""
+    """The tagger of the shipped model (or of ``model``, a folder or an installed model package's name):
+    ``load()("…")`` returns entity records."""
     from .tag import Tagger
 
-    return Tagger.load(Path(model) if model else None)
+    return Tagger.load(model)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from pathlib import Path
 from typing import IO
 from unittest.mock import patch
@@ -33,14 +35,26 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def show_version(value: bool) -> None:
+    if value:
+        print(f"govner {metadata.version('govner')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=show_version, is_eager=True, help="Print govner's version and exit"),
+) -> None:
+    """Entities in Chinese government work reports: ingest, pre-annotate, Doccano, train, evaluate, tag."""
+
+
 corpus_app = typer.Typer(help="Check, count and build the annotated corpus.", no_args_is_help=True)
 doccano_app = typer.Typer(help="Run a local Doccano and move annotations in and out of it.", no_args_is_help=True)
 app.add_typer(corpus_app, name="corpus")
 app.add_typer(doccano_app, name="doccano")
 
-PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_MODEL = PACKAGE_ROOT / "models" / "govner-zh"
-CONFIGS = PACKAGE_ROOT / "configs"
 
 
 class GovnerError(Exception):
@@ -54,14 +68,22 @@ class GovnerError(Exception):
         self.details = details or []
 
 
+def say_error(message: str, warning: bool = False) -> None:
+    """One line on standard error, with wasabi's sign and colour only where standard error is a terminal."""
+    printer = OneLinePrinter(no_print=True, pretty=sys.stderr.isatty())
+    print(printer.warn(message) if warning else printer.fail(message), file=sys.stderr)
+
+
 def run_cli(func, *args, **kwargs):
-    """Call a stage function, turning a GovnerError into its lines and exit code 1."""
+    """Call a library function, turning a GovnerError into its lines on standard error and exit code 1: the
+    one place where the library's errors are printed (standard output may carry records)."""
     try:
         return func(*args, **kwargs)
     except GovnerError as err:
         for line in err.details:
-            msg.warn(line)
-        msg.fail(str(err), exits=1)
+            say_error(line)
+        say_error(str(err))
+        raise typer.Exit(1) from None
 
 
 def require_file(path: Path) -> Path:
@@ -111,11 +133,18 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
         raise GovnerError(f"{path}: no records")
 
 
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
     """Write to a temporary file beside ``path`` and move it into place only when the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0600; an output file follows the umask like any other
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
             yield f

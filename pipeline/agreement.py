@@ -114,3 +114,34 @@ def conflicts(versions: Versions, adjudicator: str | None = None) -> list[Hashab
         for key, spans in paragraphs.items():
             keys.setdefault(key, set()).add(tuple(sorted(tuple(s) for s in spans)))
     return sorted((key for key, seen in keys.items() if len(seen) > 1), key=str)
+
+
+def prf(matched: int, predicted: int, gold: int) -> dict:
+    """Precision, recall and F1 of ``matched`` spans out of ``predicted`` against ``gold`` (0.0 when undefined)."""
+    p = matched / predicted if predicted else 0.0
+    r = matched / gold if gold else 0.0
+    return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0}
+
+
+def prediction_scores(pairs: Iterable[tuple[list[Span], list[Span]]], labels: Iterable[str] = LABELS) -> dict:
+    """A model's spans against gold spans, paragraph by paragraph (``(gold, predicted)`` pairs): precision,
+    recall and F1, micro and per label, once with exact matching and once with overlap matching (same label,
+    a character shared, each span matched at most once: a fair count of "found it, boundary wrong")."""
+    labels = tuple(labels)
+    keys = ("micro", *labels)
+    counts = {key: {"exact": 0, "overlap": 0, "gold": 0, "predicted": 0} for key in keys}
+    for gold, predicted in pairs:
+        for key in keys:
+            g = gold if key == "micro" else [s for s in gold if s[2] == key]
+            p = predicted if key == "micro" else [s for s in predicted if s[2] == key]
+            c = counts[key]
+            c["exact"] += exact_matches(g, p)
+            c["overlap"] += overlap_matches(g, p)
+            c["gold"] += len(g)
+            c["predicted"] += len(p)
+
+    def row(c: dict) -> dict:
+        return {**prf(c["exact"], c["predicted"], c["gold"]), "support": c["gold"], "predicted": c["predicted"],
+                "overlap": prf(c["overlap"], c["predicted"], c["gold"])}
+
+    return {"micro": row(counts["micro"]), "per_label": {label: row(counts[label]) for label in labels}}

@@ -4,9 +4,11 @@ Every edit is a deletion or a one-for-one substitution, so the map from cleaned 
 monotonic and any entity found in the cleaned text points back at exactly the characters it came from.
 
 The edits: lines broken inside a sentence are joined (PDF extraction breaks lines, and words, where the page
-did); spaces between Chinese characters go; half-width punctuation next to Chinese text becomes full-width
-and full-width digits and letters half-width, as in the training corpus; optionally traditional characters
-become simplified (OpenCC ``t2s``).
+did); spaces between Chinese characters go; the carriage return of a CRLF goes; Kangxi radicals and CJK
+compatibility ideographs (⼯ ⽐ 﨑, which PDF printers emit for ordinary characters) become the ideographs
+they stand for (their NFKC form, where that is one character); half-width punctuation next to Chinese text
+becomes full-width and full-width digits and letters half-width, as in the training corpus; optionally
+traditional characters become simplified (OpenCC ``t2s``).
 
 Page furniture is not deleted wholesale. Running headers (the report's title, repeated on every page) hold
 entities that the corpus annotates (``2022年[晋江市]政府工作报告``), so deleting them would lose entities;
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from array import array
 from collections import Counter
 from collections.abc import Iterator, Sequence
@@ -172,6 +175,16 @@ def _joins(text: str) -> list[tuple[int, int]]:
     return deletions
 
 
+# Kangxi radicals, CJK radicals supplement, compatibility ideographs (and their supplement) → NFKC, one for one
+COMPATIBLE = {
+    code: normal
+    for first, last in ((0x2E80, 0x2FDF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F))
+    for code in range(first, last + 1)
+    if len(normal := unicodedata.normalize("NFKC", chr(code))) == 1 and normal != chr(code)
+}
+CRLF = re.compile(r"\r(?=\n)")
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     from opencc import OpenCC
@@ -193,11 +206,11 @@ def to_simplified(text: str) -> str:
 
 def clean(text: str, t2s: bool = False) -> Cleaned:
     """Join lines broken inside sentences, drop stray spaces between Chinese characters, unify punctuation width."""
-    chars = FULL_WIDTH.sub(lambda m: m.group().translate(FULL_TO_HALF), text)
+    chars = FULL_WIDTH.sub(lambda m: m.group().translate(FULL_TO_HALF), text.translate(COMPATIBLE))
     chars = HALF_PUNCT.sub(lambda m: HALF_TO_FULL[m.group()], chars)
     if t2s:
         chars = to_simplified(chars)
-    deletions = sorted([*_joins(text), *(m.span() for m in STRAY_SPACE.finditer(chars))])
+    deletions = sorted([*_joins(text), *(m.span() for m in STRAY_SPACE.finditer(chars)), *(m.span() for m in CRLF.finditer(text))])
     runs, kept_from = [], 0
     for start, end in deletions:
         runs.append((kept_from, start))

@@ -2,5 +2,6 @@
 
 from . import convert, corpus, doccano, evaluate, ingest, pre_annotate, tag, train  # noqa: F401
 from ._util import app
+from .facts import cli as facts_cli  # noqa: F401  (govner facts …, issue 13)
 
 __all__ = ["app"]

@@ -59,9 +59,16 @@ def _tokens(span) -> range:
     return range(span.start, span.end) if span is not None else range(0)
 
 
-def split_documents(doc_ids: list[str], dev: float, test: float, seed: int) -> dict[str, str]:
-    """Assign whole documents to train/dev/test (seeded), so no document's paragraphs cross splits."""
-    ids = sorted(set(doc_ids))
+def split_documents(doc_ids: list[str], dev: float, test: float, seed: int, keep: dict[str, str] | None = None) -> dict[str, str]:
+    """Assign whole documents to train/dev/test (seeded), so no document's paragraphs cross splits.
+
+    Documents in ``keep`` (an earlier assignment) stay where they were, so that a corpus that grows never
+    moves a test document into training; only the new documents are split, with the same shares.
+    """
+    kept = {i: s for i, s in (keep or {}).items() if i in set(doc_ids) and s in SPLITS}
+    ids = sorted(set(doc_ids) - set(kept))
+    if kept and not ids:
+        return kept
     n_test, n_dev = round(len(ids) * test), round(len(ids) * dev)
     if test > 0:
         n_test = max(1, n_test)
@@ -71,7 +78,17 @@ def split_documents(doc_ids: list[str], dev: float, test: float, seed: int) -> d
         raise GovnerError(f"{len(ids)} documents are too few for a dev share of {dev} and a test share of {test}")
     rest, test_ids = train_test_split(ids, test_size=n_test, random_state=seed) if n_test else (ids, [])
     train_ids, dev_ids = train_test_split(rest, test_size=n_dev, random_state=seed) if n_dev else (rest, [])
-    return {i: s for s, part in zip(SPLITS, (train_ids, dev_ids, test_ids)) for i in part}
+    return kept | {i: s for s, part in zip(SPLITS, (train_ids, dev_ids, test_ids)) for i in part}
+
+
+def earlier_splits(path: Path) -> dict[str, str]:
+    """Document → split from a ``splits.json`` that ``convert`` wrote before ({} when there is none)."""
+    if not path.exists():
+        return {}
+    try:
+        return {doc: split for split, docs in json.loads(path.read_text(encoding="utf-8")).items() for doc in docs}
+    except (ValueError, AttributeError, TypeError) as err:
+        raise GovnerError(f"{path}: not a splits file ({err}); delete it or pass --reshuffle") from None
 
 
 def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple[str, Doc]], list[str]]:
@@ -93,11 +110,19 @@ def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple
 
 
 def convert(
-    paths: list[Path], output_dir: Path, dev: float = 0.15, test: float = 0.15, seed: int = 0, skip_invalid: bool = False
+    paths: list[Path],
+    output_dir: Path,
+    dev: float = 0.15,
+    test: float = 0.15,
+    seed: int = 0,
+    skip_invalid: bool = False,
+    reshuffle: bool = False,
 ) -> dict:
-    """Write ``train/dev/test.spacy`` and ``splits.json`` to ``output_dir``; return counts per split."""
+    """Write ``train/dev/test.spacy`` and ``splits.json`` to ``output_dir``; return counts per split. Documents
+    that an earlier ``splits.json`` in ``output_dir`` assigns keep their split unless ``reshuffle``."""
     docs, problems = load_docs(paths, skip_invalid)
-    assignment = split_documents([doc_id for doc_id, _ in docs], dev, test, seed)
+    keep = {} if reshuffle else earlier_splits(output_dir / "splits.json")
+    assignment = split_documents([doc_id for doc_id, _ in docs], dev, test, seed, keep)
     bins = {split: DocBin(store_user_data=False) for split in SPLITS}
     entities: dict[str, Counter] = {split: Counter() for split in SPLITS}
     for doc_id, doc in docs:
@@ -113,6 +138,7 @@ def convert(
     return {
         "splits": {s: {"documents": len(splits[s]), "paragraphs": len(bins[s]), "entities": dict(entities[s])} for s in SPLITS},
         "problems": problems,
+        "kept": sum(1 for doc_id in assignment if doc_id in keep),
         "output": str(output_dir),
     }
 
@@ -125,9 +151,12 @@ def convert_cli(
     test: float = typer.Option(0.15, help="Share of documents for the test split"),
     seed: int = typer.Option(0, help="Seed of the document split"),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Report invalid spans, leave them out as missing"),
+    reshuffle: bool = typer.Option(False, "--reshuffle", help="Split every document anew, ignoring the splits.json already there"),
 ) -> None:
-    """Convert Doccano JSONL to DocBin train/dev/test splits."""
-    result = run_cli(convert, paths, output_dir, dev, test, seed, skip_invalid)
+    """Convert Doccano JSONL to DocBin train/dev/test splits (documents already split keep their split)."""
+    result = run_cli(convert, paths, output_dir, dev=dev, test=test, seed=seed, skip_invalid=skip_invalid, reshuffle=reshuffle)
+    if result["kept"]:
+        msg.info(f"{result['kept']} documents kept the split of {output_dir / 'splits.json'} (--reshuffle to split anew)")
     for problem in result["problems"]:
         msg.warn(problem)
     for split, counts in result["splits"].items():

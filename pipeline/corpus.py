@@ -9,18 +9,27 @@ from pathlib import Path
 
 import typer
 
-from ._util import PACKAGE_ROOT, GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
+from ._util import GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
 from .ingest import paragraph_id
 from .markup import MarkupError, parse_document
+from .resources import CHECKOUT, CONFIGS
 from .scheme import LABELS, RecordError, check_record, reserved_key_problems, spans_of
 
-CORPUS = PACKAGE_ROOT / "corpus"
+CORPUS = CHECKOUT / "corpus"
 META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")
 LEVELS = ("province", "city", "county", "county-city", "district", "park")
 KINDS = ("congress-report", "midyear-summary", "topic-summary", "newspaper")
 QUOTED = re.compile(r"“[^“”\n]*”|《[^《》\n]*》|\"[^\"\n]*\"")
 SENTENCE = re.compile(r"[^。！？；\n]+[。！？；]?")
 NGRAM = 8
+# scheme v1.1, checked mechanically: a scope left outside its ranking, a congress split from its place, a body
+# named by a level word alone, one span over a list, a name cut at a line break
+SCOPES = ("全球", "全国", "全省", "全市", "全州", "全县", "全区", "县域", "省内", "市内", "同类城市", "中部地区", "西部地区", "东部地区")
+CONGRESS = re.compile(r"^第[一二三四五六七八九十]+届人民代表大会")
+LEVEL_BODY = re.compile(r"^(?:省|市|县|区|州|自治区|自治州|旗)[\u4e00-\u9fff]{1,6}(?:局|委|厅|办|部)$")
+BRACKETED = re.compile(r"[（(][^（()）]*[）)]")  # 县（市、区） is one scope, not a list
+CONTINUATION = re.compile(r"[\u4e00-\u9fff]{1,6}")  # the start of the next line, up to a punctuation mark
+LIST_LABELS = {"PROJECT": "each line or work of a list is its own PROJECT", "RANKING": "a run of rankings is one span each"}
 
 
 def build(src: Path, out: Path) -> dict:
@@ -123,6 +132,42 @@ def inconsistencies(rows: list[tuple[str, dict]]) -> list[str]:
     return warnings
 
 
+def head_words() -> dict[str, set[str]]:
+    """Label → the head words that end its names (``configs/rules/heads.tsv``, the scheme's table and more)."""
+    heads: dict[str, set[str]] = defaultdict(set)
+    for line in (CONFIGS / "rules" / "heads.tsv").read_text(encoding="utf-8").splitlines():
+        if "\t" in line and not line.startswith("#"):
+            word, label = line.split("\t")[:2]
+            heads[label].add(word)
+    return heads
+
+
+def scheme_problems(rows: list[tuple[str, dict]]) -> list[str]:
+    """Warnings for what scheme v1.1 decided and a program can see: a scope word right before a ranking
+    (全省[第二]), a place tagged alone before 第N届人民代表大会, a body named by a level word alone (市发改委),
+    a PROJECT or RANKING span over a list (、 inside), and a span that ends at a line break where the next line
+    goes straight on to a head word of its label (the name goes on: [先进制]\n造学院)."""
+    heads = head_words()
+    warnings = []
+    for where, record in rows:
+        text = record["text"]
+        for start, end, label in spans_of(record):
+            name = text[start:end]
+            if label == "RANKING" and text[:start].endswith(SCOPES):
+                warnings.append(f"{where}: ranking {name!r} leaves out the scope right before it (scheme v1.1)")
+            if label == "GPE" and CONGRESS.match(text[end:]):
+                warnings.append(f"{where}: {name!r} before a congress: the congress with its place is one ORG (scheme v1.1)")
+            if label == "ORG" and LEVEL_BODY.match(name):
+                warnings.append(f"{where}: {name!r} is a body named by a level word alone, untagged (scheme v1.1)")
+            if label in LIST_LABELS and "、" in BRACKETED.sub("", name):
+                warnings.append(f"{where}: {name!r} spans a list: {LIST_LABELS[label]} (scheme v1.1)")
+            going_on = CONTINUATION.match(text, end + 1) if text[end : end + 1] == "\n" else None
+            long_heads = [word for word in heads[label] if len(word) > 1]
+            if going_on and not name.endswith(tuple(long_heads)) and any(word in going_on.group() for word in long_heads):
+                warnings.append(f"{where}: {name!r} ends at a line break, but the next line goes on to a {label} head word (scheme v1.1)")
+    return warnings
+
+
 def is_page_furniture(record: dict) -> bool:
     """A running header or footer of a PDF-style document: it repeats by nature, as it does in real PDFs."""
     text = record["text"]
@@ -162,7 +207,7 @@ def check(path: Path, raw_dir: Path | None = None, strict: bool = False) -> dict
     rows = load_corpus(path)
     raw_dir = raw_dir or (path.parent if path.is_file() else path).parent / "raw"
     errors = check_records(rows, raw_dir if raw_dir.exists() else None)
-    warnings = [] if errors else inconsistencies(rows) + prose_problems(rows)
+    warnings = [] if errors else scheme_problems(rows) + inconsistencies(rows) + prose_problems(rows)
     if errors or (strict and warnings):
         problems = errors + warnings
         raise GovnerError(f"{problems[0]} ({len(errors)} error(s), {len(warnings)} warning(s) in all)", details=problems[1:])

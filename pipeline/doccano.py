@@ -1,136 +1,62 @@
 """Doccano in the loop: push paragraphs with suggestions, pull every annotator's work, report agreement, merge.
 
-Doccano 1.8.4 leaves gaps that this module fills:
+This module carries the steps out; what each step does is decided by the pure functions of ``doccano_plan.py``,
+and every server call goes through the adapter in ``doccano_api.py``. Doccano 1.8.4 leaves gaps that it fills:
 
 - its import silently drops overlapping spans and accepts out-of-range ones, so every span is checked here first;
-- a paragraph is known by a content hash kept in its metadata, so pushing the same paragraphs again adds nothing;
+- a paragraph is known by a hash of its document id and text, so pushing the same paragraphs again adds nothing;
 - with collaborative mode off (needed to keep annotators apart) spans belong to whoever made them, so each
-  annotator's suggestions are created as that annotator, and the names already served are kept in the metadata;
+  annotator's suggestions are created as that annotator, and who was served is kept in the metadata;
 - offsets here are code points while Doccano's browser editor counts UTF-16 units, so texts with characters
-  outside the Basic Multilingual Plane are refused rather than silently shifted.
+  outside the Basic Multilingual Plane are refused rather than silently shifted;
+- a server is not trusted with file names: the export is saved under govner's name, every user name that becomes
+  a file must be a plain name, and every file written lies inside the output folder.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import tempfile
 import time
-import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-import requests
 import typer
-from doccano_client import DoccanoClient
-from doccano_client.exceptions import DoccanoAPIError
-from doccano_client.models.data_download import Option as ExportOption
-from doccano_client.repositories.base import verbose_raise_for_status
 from tqdm import tqdm
 
-from . import agreement as agree
-from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, jsonl_files, msg, read_jsonl, run_cli
-from .doccano_server import HOME_OPTION, URL_ENV, credentials, password_for, resolve_url
+from ._util import GovnerError, atomic_output, doccano_app, jsonl_files, msg, read_jsonl, run_cli
+from .doccano_api import Doccano, doccano_errors
+from .doccano_plan import (
+    INTERNAL_KEYS,
+    LEGACY_KEYS,
+    backup_name,
+    bmp_problem,
+    by_hash,
+    check_users,
+    clean_suggestions,
+    dump_jsonl,
+    extra_copies,
+    import_rows,
+    inside,
+    labels_to_fix,
+    meta_served,
+    plan_pull,
+    read_export,
+    select_exported,
+    spans_to_create,
+    suggestion_work,
+    unique_records,
+    unwrap_markdown,
+)
+from .doccano_server import DEFAULT_HOME, HOME_ENV, URL_ENV, credentials, password_for, password_problem, resolve_url
 from .pre_annotate import suggest, suggester
+from .resources import resource
 from .rules import DEFAULT_PATTERNS
-from .scheme import COLORS, LABELS, RecordError, Span, check_record, describe, reserved_key_problems, span_problems
+from .scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
-GUIDELINES = (PACKAGE_ROOT / "docs" / "annotation-guidelines.md", PACKAGE_ROOT.parent / "shared" / "annotation-scheme.md")
-HASH_KEY, SUGGESTED_KEY = "govner_hash", "govner_suggested"
-INTERNAL_KEYS = (HASH_KEY, SUGGESTED_KEY)
-# keys Doccano's import or export gives a meaning of its own; a paragraph may not carry them as metadata
-NOT_META = ("text", "label", "entities", *INTERNAL_KEYS)
-PAGE_SIZE = 500
-TASK_TIMEOUT = 600.0
-
-
-class Doccano:
-    """A logged-in doccano-client, plus the calls it lacks: listing with a page size, PATCH, bounded task waits."""
-
-    def __init__(self, url: str, username: str, password: str) -> None:
-        self.url = url.rstrip("/")
-        self.username = username
-        self.client = DoccanoClient(self.url)
-        try:
-            self.client.login(username, password)
-        except DoccanoAPIError as err:
-            if err.response is not None and err.response.status_code in (400, 401, 403):
-                raise GovnerError(f"{self.url}: Doccano refused the login of {username!r} (wrong user name or password?)") from None
-            raise GovnerError(f"{self.url}: login failed ({err})") from None
-        except requests.RequestException:
-            raise GovnerError(f"{self.url}: Doccano does not answer; start it with `govner doccano up` or check --url") from None
-        self.base = self.client._base_repository  # doccano-client 1.2.8 keeps its logged-in session here
-        self.user = self.client.get_profile()
-
-    def pages(self, resource: str, **params: Any) -> Iterator[dict]:
-        """Every item of a paged list, PAGE_SIZE at a time (the server's default page holds 5)."""
-        offset = 0
-        while True:
-            page = self.base.get(resource, params={**params, "limit": PAGE_SIZE, "offset": offset}).json()
-            yield from page["results"]
-            offset += len(page["results"])
-            if not page["next"] or not page["results"]:
-                return
-
-    def patch(self, resource: str, payload: dict) -> dict:
-        response = self.base._session.patch(f"{self.base.api_url}/{resource}", json=payload)
-        return verbose_raise_for_status(response).json()
-
-    def wait(self, task_id: str, what: str, timeout: float = TASK_TIMEOUT) -> Any:
-        """The result of a celery task; fails clearly when it errs or never ends (the worker is not running)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            status = self.client._task_status_repository.get(task_id)
-            if status.ready:
-                if status.error:
-                    raise GovnerError(f"{self.url}: Doccano's {what} failed: {status.error}")
-                return status.result
-            if time.monotonic() > deadline:
-                raise GovnerError(
-                    f"{self.url}: Doccano's {what} did not finish in {timeout:.0f} s; is its worker (`doccano task`) running?"
-                )
-            time.sleep(0.3)
-
-
-@contextmanager
-def doccano_errors(url: str, doing: str, progress: Callable[[], str] | None = None) -> Iterator[None]:
-    """Turn a dropped connection or a server error into one line that says what happened and what to do."""
-    try:
-        yield
-    except (requests.RequestException, DoccanoAPIError) as err:
-        status = getattr(getattr(err, "response", None), "status_code", None)
-        why = f"HTTP {status}" if status else "no answer"
-        done = f"; {progress()}" if progress else ""
-        raise GovnerError(
-            f"{url}: Doccano stopped answering during {doing} ({why}){done}; "
-            "nothing was written locally; run the same command again to finish"
-        ) from None
-
-
-def content_hash(record: dict) -> str:
-    """A paragraph's identity in Doccano: its document and its text, not its position, so re-ingesting keeps it."""
-    return hashlib.sha1(json.dumps([str(record.get("doc_id", "")), record["text"]], ensure_ascii=False).encode("utf-8")).hexdigest()
-
-
-def outside_bmp(text: str) -> list[str]:
-    """Characters that are one code point here and two UTF-16 units in the browser."""
-    return sorted({ch for ch in text if ord(ch) > 0xFFFF})
-
-
-def bmp_problem(text: str) -> str | None:
-    chars = outside_bmp(text)
-    if not chars:
-        return None
-    shown = ", ".join(f"U+{ord(c):05X} {c}" for c in chars[:5])
-    return (
-        f"has characters outside the Basic Multilingual Plane ({shown}), which Doccano's editor counts as two "
-        "UTF-16 units, so offsets would drift; replace them or leave the paragraph out"
-    )
+GUIDELINE = resource("docs", "annotation-guidelines.md")
+DESCRIPTION = "Entities in Chinese government work reports (govner)"
 
 
 def load_paragraphs(paths: list[Path]) -> list[dict]:
@@ -144,9 +70,8 @@ def load_paragraphs(paths: list[Path]) -> list[dict]:
             except RecordError as err:
                 problems.append(str(err))
                 continue
-            text = record["text"]
             problems.extend(reserved_key_problems(record, where))
-            if why := bmp_problem(text):
+            if why := bmp_problem(record["text"]):
                 problems.append(f"{where}: text {why}")
             problems.extend(found)
             rest = {k: v for k, v in record.items() if k not in ("entities", *INTERNAL_KEYS)}
@@ -157,79 +82,60 @@ def load_paragraphs(paths: list[Path]) -> list[dict]:
 
 
 def add_suggestions(records: list[dict], model: Path | None, patterns: Path) -> tuple[list[dict], list[str]]:
-    """Records with rule (or model) suggestions added; a suggestion that breaks the scheme is dropped with a warning."""
-    tagger = suggester(model, patterns)
-    out, warnings = [], []
-    for before, after in zip(records, suggest(records, tagger)):
-        given = {tuple(s) for s in before["label"]}
-        bad = {tuple(span) for span, _ in span_problems(after["text"], [tuple(s) for s in after["label"]]) if tuple(span) not in given}
-        for span in sorted(bad):
-            warnings.append(f"{after.get('doc_id', '')}#{after.get('para_index', '')}: suggestion {describe(after['text'], span)} dropped")
-        out.append({**after, "label": [s for s in after["label"] if tuple(s) not in bad]})
-    return out, warnings
+    """Records with rule (or model) suggestions added, trimmed of edge whitespace; one that still breaks the scheme
+    is dropped with a warning."""
+    return clean_suggestions(records, suggest(records, suggester(model, patterns)))
 
 
 def guideline_text(path: Path | None) -> str:
-    """The guideline pushed with the project: ``path``, else the first of GUIDELINES that exists, else none."""
-    if path:
-        if not path.is_file():
-            raise GovnerError(f"{path}: no such guideline file")
-        return path.read_text(encoding="utf-8")
-    for candidate in GUIDELINES:
-        if candidate.is_file():
-            return candidate.read_text(encoding="utf-8")
-    return ""
+    """The guideline pushed with the project (``path``, else govner's own), its Markdown lines unwrapped."""
+    source = path or GUIDELINE
+    if not source.is_file():
+        if path is None:
+            return ""
+        raise GovnerError(f"{path}: no such guideline file")
+    return unwrap_markdown(source.read_text(encoding="utf-8")).strip()  # Doccano strips it, and it is compared at each push
 
 
-def find_project(dc: Doccano, name: str):
+def find_project(dc: Doccano, name: str) -> dict | None:
     """The project called ``name`` that this user can see, or None; two of the same name are an error."""
-    found = [p for p in dc.client.list_projects() if p.name == name]
+    found = dc.projects_named(name)
     if len(found) > 1:
         raise GovnerError(f"{dc.url}: {len(found)} projects are called {name!r}; rename one")
     if not found:
         return None
     project = found[0]
-    if project.project_type.value != "SequenceLabeling":
-        raise GovnerError(f"{dc.url}: project {name!r} is a {project.project_type.value} project, not sequence labeling")
-    if project.collaborative_annotation:
+    if project["type"] != "SequenceLabeling":
+        raise GovnerError(f"{dc.url}: project {name!r} is a {project['type']} project, not sequence labeling")
+    if project["collaborative"]:
         raise GovnerError(
             f"{dc.url}: project {name!r} shares annotations between users; turn collaborative mode off to keep annotators apart"
         )
-    if project.allow_overlapping:
+    if project["overlapping"]:
         raise GovnerError(f"{dc.url}: project {name!r} allows overlapping spans, which the scheme forbids; turn that off")
     return project
 
 
-def ensure_project(dc: Doccano, name: str, guideline: str) -> tuple[Any, bool]:
-    """Reuse the project called ``name`` (updating its guideline) or create it; ``(project, created)``."""
+def ensure_project(dc: Doccano, name: str, guideline: str) -> tuple[int, bool]:
+    """Reuse the project called ``name`` (updating its guideline) or create it; ``(project id, created)``."""
     project = find_project(dc, name)
     if project is None:
-        project = dc.client.create_project(
-            name=name,
-            project_type="SequenceLabeling",
-            description="Entities in Chinese government work reports (govner)",
-            guideline=guideline,
-            collaborative_annotation=False,
-            allow_overlapping=False,
-            grapheme_mode=False,
-        )
-        created = True
-    else:
-        created = False
-        if guideline and project.guideline != guideline:
-            dc.patch(f"projects/{project.id}", {"guideline": guideline, "resourcetype": "SequenceLabelingProject"})
-    return project, created
+        return dc.create_project(name, DESCRIPTION, guideline), True
+    if guideline and project["guideline"] != guideline:
+        dc.set_guideline(project["id"], guideline)
+    return project["id"], False
 
 
 def ensure_labels(dc: Doccano, project_id: int) -> dict[str, int]:
-    """The scheme's labels with their colours and keys 1–5 (where free); ``{label: id}``."""
-    existing = {t.text: t for t in dc.client.span_type.list(project_id)}
-    keys = {t.suffix_key for t in existing.values()}
-    for i, label in enumerate(LABELS, 1):
-        if label not in existing:
-            key = str(i) if str(i) not in keys else None
-            existing[label] = dc.client.span_type.create(project_id, label, suffix_key=key, color=COLORS[label])
-    return {label: existing[label].id for label in LABELS}
+    """The scheme's labels with its colours (set again where they differ) and keys 1–5 where free; ``{label: id}``."""
+    existing = dc.labels(project_id)
+    create, recolour = labels_to_fix(existing, LABELS, COLORS)
+    ids = {label: info["id"] for label, info in existing.items()}
+    for label, key, color, ink in create:
+        ids[label] = dc.create_label(project_id, label, key, color, ink)
+    for _, label_id, color, ink in recolour:
+        dc.recolour_label(project_id, label_id, color, ink)
+    return {label: ids[label] for label in LABELS}
 
 
 def annotator_sessions(dc: Doccano, passwords: dict[str, str]) -> dict[str, Doccano]:
@@ -239,68 +145,29 @@ def annotator_sessions(dc: Doccano, passwords: dict[str, str]) -> dict[str, Docc
         if name == dc.username:
             sessions[name] = dc
             continue
-        if not any(user.username == name for user in dc.client.search_users(name)):
-            if not dc.user.is_staff:
+        if not dc.user_exists(name):
+            if not dc.is_staff:
                 raise GovnerError(f"{dc.url}: there is no Doccano user {name!r}, and {dc.username!r} may not create one")
-            try:
-                dc.client.create_user(name, password)
-            except DoccanoAPIError as err:
-                raise GovnerError(f"{dc.url}: creating user {name!r} failed: {err.response.text[:300]}") from None
+            if problem := password_problem(name, password):
+                raise GovnerError(f"{dc.url}: the password given for new user {name!r} is too weak: {problem}")
+            dc.create_user(name, password)
         sessions[name] = Doccano(dc.url, name, password)
     return sessions
 
 
 def ensure_members(dc: Doccano, project_id: int, names: list[str]) -> None:
     """Make every annotator a member of the project (as annotator, unless they already have a role)."""
-    members = {m.username for m in dc.client.member.list(project_id)}
+    members = dc.members(project_id)
     for name in names:
         if name not in members:
-            dc.client.member.add(project_id, name, "annotator")
-
-
-def server_examples(dc: Doccano, project_id: int) -> dict[str, list[dict]]:
-    """The project's examples by content hash (those pushed from elsewhere, without one, are not ours to match)."""
-    by_hash: dict[str, list[dict]] = {}
-    for example in dc.pages(f"projects/{project_id}/examples"):
-        key = (example.get("meta") or {}).get(HASH_KEY)
-        if key:
-            by_hash.setdefault(key, []).append(example)
-    for examples in by_hash.values():
-        examples.sort(key=lambda e: e["id"])
-    return by_hash
-
-
-def import_rows(records: list[dict], pusher_suggests: bool, pusher: str, annotators: list[str]) -> list[dict]:
-    """Rows for Doccano's JSONL import: every row with the same metadata keys, or the whole import fails."""
-    metas = [{k: v for k, v in r.items() if k not in NOT_META} for r in records]
-    keys = sorted(set().union(*metas)) if metas else []
-    rows = []
-    for record, meta in zip(records, metas):
-        served = sorted(annotators) if not record["label"] else [pusher] if pusher_suggests else []
-        rows.append({
-            "text": record["text"],
-            "label": record["label"] if pusher_suggests else [],
-            **{k: meta.get(k, "") for k in keys},
-            HASH_KEY: content_hash(record),
-            SUGGESTED_KEY: served,
-        })  # fmt: skip
-    return rows
+            dc.add_member(project_id, name, "annotator")
 
 
 def import_batch(dc: Doccano, project_id: int, rows: list[dict]) -> None:
-    """Upload one batch through Doccano's import (one celery task) and wait for it; any row error fails the push."""
-    with tempfile.TemporaryDirectory(prefix="govner-push-") as tmp:
-        path = Path(tmp) / "batch.jsonl"
-        path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows), encoding="utf-8")
-        upload_id = dc.client._data_import_repository.upload(str(path))
-    task_id = dc.client._data_import_repository.ingest(
-        project_id, [upload_id], "SequenceLabeling", "JSONL", column_data="text", column_label="label"
-    )
-    result = dc.wait(task_id, "import")
-    errors = (result or {}).get("error") or []
+    """Upload one batch through Doccano's import and wait for it; any row error fails the push."""
+    errors = dc.import_jsonl(project_id, dump_jsonl(rows))
     if errors:
-        lines = [f"{e.get('filename')}:{e.get('line')}: {e.get('message')}" for e in errors]
-        raise GovnerError(f"{dc.url}: Doccano rejected {len(errors)} row(s) of the import", details=lines)
+        raise GovnerError(f"{dc.url}: Doccano rejected {len(errors)} row(s) of the import", details=errors)
 
 
 def serve_suggestions(
@@ -309,18 +176,14 @@ def serve_suggestions(
     """Create as this annotator the suggestions they lack; one that clashes with their own work is left out.
 
     On an example this push created (``fresh``) the annotator has nothing yet, so their spans are not listed first.
+    ``(created, skipped)``.
     """
-    have = set() if fresh else {(s.start_offset, s.end_offset, s.label) for s in session.client.span.list(project_id, example_id)}
+    have = set() if fresh else session.spans(project_id, example_id)
     created = skipped = 0
-    for start, end, label in spans:
-        if (start, end, label_ids[label]) in have:
-            continue
-        try:
-            session.client.span.create(project_id, example_id, start, end, label_ids[label])
+    for start, end, label_id in spans_to_create(spans, have, label_ids):
+        if session.create_span(project_id, example_id, start, end, label_id):
             created += 1
-        except DoccanoAPIError as err:
-            if err.response is None or err.response.status_code != 400:
-                raise
+        else:
             skipped += 1  # overlaps a span the annotator made: theirs wins
     return created, skipped
 
@@ -346,9 +209,7 @@ def push(
     warnings: list[str] = []
     if with_suggestions:
         records, warnings = add_suggestions(records, model, patterns)
-    unique: dict[str, dict] = {}
-    for record in records:
-        unique.setdefault(content_hash(record), record)
+    unique = unique_records(records)
     text = guideline_text(guideline)
     dc = Doccano(url, *login)
     passwords = dict(annotators or {dc.username: login[1]})
@@ -360,48 +221,49 @@ def push(
     with doccano_errors(dc.url, "the push", report):
         sessions = annotator_sessions(dc, passwords)
         names = sorted(sessions)
-        proj, created = ensure_project(dc, project, text)
-        label_ids = ensure_labels(dc, proj.id)
-        ensure_members(dc, proj.id, names)
-        before = server_examples(dc, proj.id)
+        project_id, created = ensure_project(dc, project, text)
+        label_ids = ensure_labels(dc, project_id)
+        ensure_members(dc, project_id, names)
+        before = by_hash(dc.examples(project_id))
         new = [r for h, r in unique.items() if h not in before]
         progress["to_import"] = len(new)
         rows = import_rows(new, dc.username in sessions, dc.username, names)
         with tqdm(total=len(rows), desc="import", unit="paragraph", disable=None) as bar:
             for i in range(0, len(rows), batch_size):
-                import_batch(dc, proj.id, rows[i : i + batch_size])
+                import_batch(dc, project_id, rows[i : i + batch_size])
                 progress["imported"] += len(rows[i : i + batch_size])
                 bar.update(len(rows[i : i + batch_size]))
-        after = server_examples(dc, proj.id) if rows else before
-        extra = [e["id"] for h in unique if h not in before for e in after.get(h, [])[1:]]
-        if extra:  # a retried import task can add a batch twice; the copies have no annotation yet
-            dc.client.example.bulk_delete(proj.id, extra)
+        examples = dc.examples(project_id) if rows else [e for found in before.values() for e in found]
+        after = by_hash(examples)
+        extra = extra_copies(list(unique), before, after)
+        if extra:
+            dc.delete_examples(project_id, extra)
         missing = [h for h in unique if h not in after]
         if missing:
             raise GovnerError(f"{dc.url}: {len(missing)} paragraph(s) did not arrive in project {project!r}; run the push again")
         created_for = Counter({dc.username: sum(len(row["label"]) for row in rows)} if dc.username in sessions else {})
         spans_skipped = 0
-        todo = [(h, after[h][0]) for h in unique if set(names) - set(after[h][0]["meta"].get(SUGGESTED_KEY) or [])]
-        with tqdm(total=len(todo), desc="suggestions", unit="paragraph", disable=None) as bar:
-            for h, example in todo:
-                served = set(example["meta"].get(SUGGESTED_KEY) or [])
-                for name in names:
-                    if name not in served and unique[h]["label"]:
-                        fresh = h not in before
-                        c, s = serve_suggestions(sessions[name], proj.id, example["id"], unique[h]["label"], label_ids, fresh)
+        work = suggestion_work(unique, after, names)
+        with tqdm(total=len(work), desc="suggestions", unit="paragraph", disable=None) as bar:
+            for h, example, todo in work:
+                for name in todo:
+                    if unique[h]["label"]:
+                        c, s = serve_suggestions(sessions[name], project_id, example["id"], unique[h]["label"], label_ids, h not in before)
                         created_for[name] += c
                         spans_skipped += s
-                dc.patch(
-                    f"projects/{proj.id}/examples/{example['id']}",
-                    {"meta": {**example["meta"], SUGGESTED_KEY: sorted(served | set(names))}},
-                )
+                dc.set_meta(project_id, example["id"], meta_served(example.get("meta") or {}, set(names)))
                 progress["suggested"] += 1
                 bar.update(1)
-        total = dc.client.example.count(proj.id)
+        served = {example["id"] for _, example, _ in work}
+        for example in examples:  # earlier versions kept govner_hash / govner_suggested there: give them the new name
+            meta = example.get("meta") or {}
+            if example["id"] not in served and example["id"] not in extra and any(k in meta for k in LEGACY_KEYS):
+                dc.set_meta(project_id, example["id"], meta_served(meta, set()))
+        total = dc.count_examples(project_id)
     return {
         "url": dc.url,
         "project": project,
-        "project_id": proj.id,
+        "project_id": project_id,
         "created_project": created,
         "paragraphs": len(unique),
         "repeated": len(records) - len(unique),
@@ -418,54 +280,24 @@ def push(
     }
 
 
-def export_zip(dc: Doccano, project_id: int, confirmed_only: bool, folder: Path) -> Path:
-    """Doccano's JSONL export of the project: a zip with one ``<username>.jsonl`` per member."""
-    repo = dc.client._data_export_repository
-    task_id = repo.schedule_download(project_id, ExportOption(name="JSONL"), only_approved=confirmed_only)
-    dc.wait(task_id, "export")
-    return repo.download(project_id, task_id, str(folder))
-
-
-def read_export(path: Path) -> dict[str, list[dict]]:
-    """``{username: records}`` from an export zip."""
-    out: dict[str, list[dict]] = {}
-    with zipfile.ZipFile(path) as zf:
-        for name in sorted(zf.namelist()):
-            if not name.endswith(".jsonl"):
-                continue
-            lines = zf.read(name).decode("utf-8").splitlines()
-            out[Path(name).stem] = [json.loads(line) for line in lines if line.strip()]
-    return out
-
-
-def from_export(record: dict) -> tuple[dict, list[Span]]:
-    """A paragraph record as pushed (metadata back at the top level, Doccano's own keys gone) and its spans."""
-    base = {k: v for k, v in record.items() if k not in ("id", "label", "Comments", *INTERNAL_KEYS) and v is not None}
-    return base, sorted(tuple(s) for s in record.get("label") or [])
-
-
-def _dump(records: list[dict]) -> str:
-    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-
-
 def write_keeping_previous(output: Path, files: dict[str, str]) -> list[str]:
-    """Write each file atomically; one that exists with other content is first copied under ``previous/<time>/``."""
+    """Write each file atomically inside ``output``; one that exists with other content is first copied under
+    ``previous/<time>/``. Every path is checked to lie inside ``output`` before anything is written."""
     stamp = time.strftime("%Y%m%dT%H%M%S")
+    targets = {rel: inside(output, rel) for rel in files}
     kept = []
     for rel, content in files.items():
-        path = output / rel
-        if path.exists() and path.read_text(encoding="utf-8") != content:
-            backup = output / "previous" / stamp / rel
-            n = 1
-            while backup.exists():
-                backup = output / "previous" / f"{stamp}-{n}" / rel
-                n += 1
+        path = targets[rel]
+        old = path.read_text(encoding="utf-8") if path.exists() else None
+        if old == content:
+            continue
+        if old is not None:
+            backup = inside(output, backup_name(rel, stamp, lambda candidate: (output / candidate).exists()))
             with atomic_output(backup) as f:
-                f.write(path.read_text(encoding="utf-8"))
+                f.write(old)
             kept.append(str(backup))
-        if not path.exists() or path.read_text(encoding="utf-8") != content:
-            with atomic_output(path) as f:
-                f.write(content)
+        with atomic_output(path) as f:
+            f.write(content)
     return kept
 
 
@@ -484,78 +316,30 @@ def pull(
     """
     dc = Doccano(url, *login)
     with doccano_errors(dc.url, "the pull"):
-        proj = find_project(dc, project)
-        if proj is None:
+        found = find_project(dc, project)
+        if found is None:
             raise GovnerError(f"{dc.url}: no project called {project!r} (push to it first)")
+        if adjudicator or annotators:
+            check_users(dc.url, project, dc.members(found["id"]), adjudicator, annotators)
         with tempfile.TemporaryDirectory(prefix="govner-pull-") as tmp:
-            exported = read_export(export_zip(dc, proj.id, confirmed_only, Path(tmp)))
+            exported = read_export(dc.export(found["id"], confirmed_only, Path(tmp)), where=dc.url)
     wanted = set(annotators or []) | ({adjudicator} if adjudicator and annotators else set())
-    # unconfirmed, every member's file holds every paragraph: count only those who made a span somewhere
-    exported = {
-        user: records
-        for user, records in exported.items()
-        if records and (not wanted or user in wanted) and (confirmed_only or wanted or any(r.get("label") for r in records))
-    }
+    exported = select_exported(exported, wanted, confirmed_only)
     if not exported:
         which = "confirmed " if confirmed_only else ""
         raise GovnerError(
             f"{dc.url}: project {project!r} has no {which}paragraphs yet" + (" (pass --all for unconfirmed ones)" if confirmed_only else "")
         )
-    bases: dict[int, dict] = {}
-    versions: agree.Versions = {}
-    problems, warnings = [], []
-    for user, records in exported.items():
-        versions[user] = {}
-        for record in records:
-            base, spans = from_export(record)
-            key = record["id"]
-            if why := bmp_problem(base.get("text", "")):
-                problems.append(f"{project}#{key}: text {why}")
-                continue
-            warnings.extend(
-                f"{project}#{key} ({user}): span {describe(base['text'], span)} {why}" for span, why in span_problems(base["text"], spans)
-            )
-            bases[key] = base
-            versions[user][key] = spans
-    if problems:
-        raise GovnerError(
-            f"{dc.url}: {len(problems)} paragraph(s) cannot be pulled with code-point offsets, nothing written", details=problems
-        )
-    merged, conflicted, rules = [], [], Counter()
-    for key in sorted(bases):
-        of_paragraph = {user: v[key] for user, v in versions.items() if key in v}
-        spans, rule = agree.merge(of_paragraph, adjudicator)
-        rules[rule] += 1
-        if spans is None:
-            conflicted.append(
-                {**bases[key], "label": [], "doccano_id": key, "versions": {u: [list(s) for s in v] for u, v in of_paragraph.items()}}
-            )
-        else:
-            merged.append({**bases[key], "label": [list(s) for s in spans], "annotators": sorted(of_paragraph), "merge": rule})
-    pairs = agree.agreement({u: v for u, v in versions.items() if u != adjudicator})
-    disagreements = agree.conflicts(versions, adjudicator)
-    report = {
-        "url": dc.url,
-        "project": project,
-        "confirmed_only": confirmed_only,
-        "adjudicator": adjudicator,
-        "annotators": {user: len(v) for user, v in sorted(versions.items())},
-        "pairs": pairs,
-        "merge": dict(rules),
-        "disagreements": [
-            {"doccano_id": k, "doc_id": bases[k].get("doc_id"), "para_index": bases[k].get("para_index")} for k in disagreements
-        ],
-        "conflicts": [r["doccano_id"] for r in conflicted],
+    plan = plan_pull(dc.url, project, exported, adjudicator, confirmed_only)
+    kept = write_keeping_previous(output, plan["files"])
+    return {
+        **plan["report"],
+        "output": str(output),
+        "merged": plan["merged"],
+        "conflicted": plan["conflicted"],
+        "kept": kept,
+        "warnings": plan["warnings"],
     }
-    files = {
-        f"annotators/{user}.jsonl": _dump([{**bases[k], "label": [list(s) for s in v[k]]} for k in sorted(v)])
-        for user, v in versions.items()
-    }
-    files["merged.jsonl"] = _dump(merged)
-    files["review/conflicts.jsonl"] = _dump(conflicted)
-    files["agreement.json"] = json.dumps(report, ensure_ascii=False, indent=2) + "\n"
-    kept = write_keeping_previous(output, files)
-    return {**report, "output": str(output), "merged": len(merged), "conflicted": len(conflicted), "kept": kept, "warnings": warnings}
 
 
 def _fmt(value: float | None) -> str:
@@ -573,6 +357,8 @@ def print_agreement(result: dict) -> None:
 
 
 ANNOTATOR_HELP = "Annotator (repeatable); password from DOCCANO_PASSWORD_<NAME> or a prompt. Default: you"
+URL_HELP = "Doccano to use (default: the one `govner doccano up` started)"
+HOME_HELP = "Folder of the local server (to find its address when no --url is given)"
 
 
 @doccano_app.command("push")
@@ -582,17 +368,29 @@ def push_cli(
     annotator: list[str] = typer.Option([], "--annotator", "-a", help=ANNOTATOR_HELP),
     model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),
     patterns: Path = typer.Option(DEFAULT_PATTERNS, "--patterns", help="Rule patterns file"),
-    guideline: Path | None = typer.Option(None, "--guideline", help="Guideline text (default docs/annotation-guidelines.md or the scheme)"),
+    guideline: Path | None = typer.Option(None, "--guideline", help="Guideline text (default: govner's annotation guidelines)"),
     with_suggestions: bool = typer.Option(True, "--suggest/--no-suggest", help="Add suggestions, or push the spans in the files only"),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Paragraphs per import task"),
-    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help="Doccano to use (default: the one `govner doccano up` started)"),
-    home: Path = HOME_OPTION,
+    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),
+    home: Path = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help=HOME_HELP),
 ) -> None:
     """Upload paragraphs with pre-annotations for every annotator; pushing the same paragraphs again adds nothing."""
-    target = run_cli(resolve_url, url, home)
+    target = run_cli(resolve_url, url=url, home=home)
     login = run_cli(credentials)
     passwords = {name: (login[1] if name == login[0] else run_cli(password_for, name)) for name in annotator}
-    result = run_cli(push, paths, target, login, project, passwords or None, model, patterns, guideline, with_suggestions, batch_size)
+    result = run_cli(
+        push,
+        paths=paths,
+        url=target,
+        login=login,
+        project=project,
+        annotators=passwords or None,
+        model=model,
+        patterns=patterns,
+        guideline=guideline,
+        with_suggestions=with_suggestions,
+        batch_size=batch_size,
+    )
     for warning in result["warnings"]:
         msg.warn(warning)
     made = "created" if result["created_project"] else "reused"
@@ -616,13 +414,22 @@ def pull_cli(
         False, "--all", help="Take unconfirmed paragraphs too, as each annotator left them (suggestions included)"
     ),
     annotator: list[str] = typer.Option([], "--annotator", "-a", help="Only these annotators (repeatable). Default: everyone"),
-    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help="Doccano to use (default: the one `govner doccano up` started)"),
-    home: Path = HOME_OPTION,
+    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),
+    home: Path = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help=HOME_HELP),
 ) -> None:
     """Download annotations, report agreement, merge them into corpus JSONL (previous files are kept)."""
-    target = run_cli(resolve_url, url, home)
+    target = run_cli(resolve_url, url=url, home=home)
     login = run_cli(credentials)
-    result = run_cli(pull, target, login, project, output, adjudicator, not include_all, annotator or None)
+    result = run_cli(
+        pull,
+        url=target,
+        login=login,
+        project=project,
+        output=output,
+        adjudicator=adjudicator,
+        confirmed_only=not include_all,
+        annotators=annotator or None,
+    )
     for warning in result["warnings"]:
         msg.warn(warning)
     print_agreement(result)

@@ -5,6 +5,11 @@ Doccano 1.8.4 pins libraries that conflict with spaCy's, so the server lives in 
 on 127.0.0.1 instead, next to the celery worker that does imports and exports. Credentials come from
 ``DOCCANO_USERNAME`` / ``DOCCANO_PASSWORD`` or a hidden prompt and reach the server's processes through their
 environment only, never their command line, where ``ps`` would show them.
+
+The server holds API tokens and every annotation, so it is kept private and narrow: its data folder is 0700 and
+every file in it 0600 whatever the umask (the server's processes run with umask 077); Django answers only to the
+``Host`` names 127.0.0.1 and localhost (Doccano's own settings allow any, which lets other sites' pages reach it
+through DNS rebinding); and ``up`` refuses an admin password weaker than ``PASSWORD_RULE``.
 """
 
 from __future__ import annotations
@@ -25,14 +30,32 @@ from pathlib import Path
 import requests
 import typer
 
-from ._util import PACKAGE_ROOT, GovnerError, atomic_output, doccano_app, msg, run_cli
+from ._util import GovnerError, atomic_output, doccano_app, msg, run_cli
+from .resources import resource
 
 DEFAULT_HOME = Path(".doccano")
 DEFAULT_PORT = 8000
-INSTALL_SCRIPT = PACKAGE_ROOT / "scripts" / "install_doccano.sh"
+INSTALL_SCRIPT = resource("scripts", "install_doccano.sh")
 STATE_FILE = "server.json"
 READY_TIMEOUT = 90.0
 USERNAME_ENV, PASSWORD_ENV, URL_ENV = "DOCCANO_USERNAME", "DOCCANO_PASSWORD", "DOCCANO_URL"
+HOME_ENV = "GOVNER_DOCCANO_HOME"
+PRIVATE_UMASK = 0o077
+ALLOWED_HOSTS = ("127.0.0.1", "localhost")
+PASSWORD_MIN_LENGTH = 12
+PASSWORD_RULE = (
+    f"at least {PASSWORD_MIN_LENGTH} characters, with at least three of lower-case letters, upper-case letters, digits "
+    "and other characters, and not containing the user name"
+)
+SETTINGS_MODULE = "govner_doccano_settings"
+# Doccano's production settings with what govner changes: Django answers only to the local host names, and files
+# it stores (uploads; Django's default is 0644 whatever the umask) are the owner's only.
+SETTINGS = f"""from config.settings.production import *  # noqa: F401,F403
+
+ALLOWED_HOSTS = {list(ALLOWED_HOSTS)!r}
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+"""
 
 # Run inside the server's venv by `up`: database tables, roles and the admin, in one process. Migrating an empty
 # SQLite database takes about 20 s here, so the first migrated database is kept in the venv as a template that later
@@ -77,6 +100,23 @@ def credentials(username_env: str = USERNAME_ENV, password_env: str = PASSWORD_E
     return username, password
 
 
+def password_problem(username: str, password: str) -> str | None:
+    """Why ``password`` is too weak for a Doccano account (``PASSWORD_RULE``), or None."""
+    classes = sum(
+        (any(c.islower() for c in password), any(c.isupper() for c in password), any(c.isdigit() for c in password),
+         any(not c.isalnum() for c in password))
+    )  # fmt: skip
+    if len(password) < PASSWORD_MIN_LENGTH:
+        found = f"it has {len(password)} character(s)"
+    elif classes < 3:
+        found = f"it mixes only {classes} kind(s) of character"
+    elif username and username.lower() in password.lower():
+        found = "it contains the user name"
+    else:
+        return None
+    return f"a password needs {PASSWORD_RULE}; {found}"
+
+
 def password_for(username: str) -> str:
     """An annotator's password: ``DOCCANO_PASSWORD_<NAME>`` (upper case, other characters as ``_``), else a hidden prompt."""
     var = "DOCCANO_PASSWORD_" + re.sub(r"[^A-Z0-9]", "_", username.upper())
@@ -109,23 +149,57 @@ def install(venv: Path) -> Path:
     return backend
 
 
+def _write_private(path: Path, text: str) -> None:
+    """Write ``path`` readable and writable by the owner only, whatever the umask (atomically)."""
+    with atomic_output(path) as f:
+        os.chmod(f.fileno(), 0o600)
+        f.write(text)
+    path.chmod(0o600)
+
+
+def _open_private(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_APPEND) -> int:
+    """A file descriptor of ``path``, created 0600 and set to 0600 if it was there."""
+    fd = os.open(path, flags | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
+def make_private(home: Path) -> None:
+    """Create ``home`` 0700 and take group and other permissions from everything in it (folders 0700, files 0600):
+    it holds the database with every API token, the secret key and the exports."""
+    home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    home.chmod(0o700)
+    for root, dirs, files in os.walk(home):
+        for name in dirs + files:
+            path = Path(root) / name
+            if not path.is_symlink():
+                path.chmod(0o700 if path.is_dir() else 0o600)
+
+
 def _secret_key(home: Path) -> str:
     """Django's secret key for this home: made once, kept readable by the owner only."""
     path = home / "secret_key"
     if not path.exists():
-        with atomic_output(path) as f:
-            f.write(secrets.token_urlsafe(50))
-        path.chmod(0o600)
+        _write_private(path, secrets.token_urlsafe(50))
     return path.read_text(encoding="utf-8").strip()
 
 
 def server_env(venv: Path, backend: Path, home: Path) -> dict[str, str]:
-    """The environment of every server process: settings, SQLite database, media folder, secret key."""
+    """The environment of every server process: settings, SQLite database, media folder, secret key.
+
+    The settings are Doccano's production settings with ``ALLOWED_HOSTS`` narrowed and upload permissions
+    private, from a module written into the home (Doccano reads no environment variable for either).
+    """
+    settings = home / "settings"
+    settings.mkdir(exist_ok=True, mode=0o700)
+    module = settings / f"{SETTINGS_MODULE}.py"
+    if not module.is_file() or module.read_text(encoding="utf-8") != SETTINGS:
+        _write_private(module, SETTINGS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTHON", USERNAME_ENV, PASSWORD_ENV))}
     return {
         **env,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "PYTHONPATH": str(backend),
+        "DJANGO_SETTINGS_MODULE": SETTINGS_MODULE,
+        "PYTHONPATH": f"{settings}{os.pathsep}{backend}",
         "DATABASE_URL": f"sqlite:///{home / 'db.sqlite3'}",
         "DOCCANO_HOME": str(home),
         "MEDIA_ROOT": str(home / "media"),
@@ -216,9 +290,16 @@ def free_port() -> int:
 
 def _spawn(args: list[str], env: dict[str, str], log: Path, cwd: Path) -> int:
     """Start a process in its own session (so ``down`` can stop it and its children by group); return its pid."""
-    with log.open("ab") as out:
+    with os.fdopen(_open_private(log), "ab") as out:
         proc = subprocess.Popen(
-            args, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            args,
+            env=env,
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            umask=PRIVATE_UMASK,
         )
     return proc.pid
 
@@ -247,30 +328,37 @@ def up(
 ) -> dict:
     """Start Doccano on 127.0.0.1:``port`` with its data in ``home``; return url, pids and whether it was running.
 
-    ``admin`` is the ``(username, password)`` of the admin to create or reset; by default from the environment or a prompt.
+    ``admin`` is the ``(username, password)`` of the admin to create or reset; by default from the environment or a
+    prompt. A password weaker than ``PASSWORD_RULE`` is refused before anything starts.
     """
     home = home.expanduser().resolve()
     state = read_state(home)
     if state and len(server_pids(state)) == len(state["pids"]) and answers(state["url"]):
         return {**state, "already_running": True}
+    username, password = admin or credentials()
+    if problem := password_problem(username, password):
+        raise GovnerError(f"the Doccano admin password of {username!r} is too weak: {problem}; set another in {PASSWORD_ENV}")
     if state:
         _stop(list(server_pids(state).values()))
         (home / STATE_FILE).unlink(missing_ok=True)
     if not _port_free(port):
         raise GovnerError(f"127.0.0.1:{port} is in use; pick another with --port")
     venv = (venv or default_venv()).expanduser()
-    username, password = admin or credentials()
     backend = install(venv)
-    (home / "logs").mkdir(parents=True, exist_ok=True)
-    (home / "media").mkdir(exist_ok=True)
+    make_private(home)
+    (home / "logs").mkdir(exist_ok=True, mode=0o700)
+    (home / "media").mkdir(exist_ok=True, mode=0o700)
     env = server_env(venv, backend, home)
     python = str(venv / "bin" / "python")
     template = venv / TEMPLATE_DB
     if not (home / "db.sqlite3").exists() and template.exists():
-        shutil.copyfile(template, home / "db.sqlite3")
+        with template.open("rb") as src, os.fdopen(_open_private(home / "db.sqlite3", os.O_WRONLY | os.O_CREAT | os.O_EXCL), "wb") as dst:
+            shutil.copyfileobj(src, dst)
     init_env = {**env, USERNAME_ENV: username, PASSWORD_ENV: password, "GOVNER_TEMPLATE_DB": str(template)}
-    init = subprocess.run([python, "-c", INIT_SCRIPT], env=init_env, cwd=backend, capture_output=True, text=True, check=False)
-    (home / "logs" / "init.log").write_text(init.stdout + init.stderr, encoding="utf-8")
+    init = subprocess.run(
+        [python, "-c", INIT_SCRIPT], env=init_env, cwd=backend, capture_output=True, text=True, check=False, umask=PRIVATE_UMASK
+    )
+    _write_private(home / "logs" / "init.log", init.stdout + init.stderr)
     if init.returncode:
         raise GovnerError(f"{home}: setting up Doccano's database failed", details=_log_tail(home / "logs" / "init.log"))
     web = [str(venv / "bin" / "gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "4",
@@ -283,8 +371,7 @@ def up(
     }
     url = f"http://127.0.0.1:{port}"
     state = {"url": url, "port": port, "home": str(home), "venv": str(venv), "pids": pids, "started": time.time()}
-    with atomic_output(home / STATE_FILE) as f:
-        json.dump(state, f, indent=2)
+    _write_private(home / STATE_FILE, json.dumps(state, indent=2))
     deadline = time.monotonic() + timeout
     while not answers(url):
         dead = [name for name, pid in pids.items() if not _alive(pid)]
@@ -337,21 +424,19 @@ def resolve_url(url: str | None, home: Path = DEFAULT_HOME) -> str:
     raise GovnerError(f"no Doccano: start one with `govner doccano up`, or pass --url (or set {URL_ENV})")
 
 
-HOME_OPTION = typer.Option(
-    DEFAULT_HOME, "--home", envvar="GOVNER_DOCCANO_HOME", help="Folder of the local server's database, media and logs"
-)
+_HOME_OPTION = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help="Folder of the local server's database, media and logs")
 
 
 @doccano_app.command("up")
 def up_cli(
-    home: Path = HOME_OPTION,
+    home: Path = _HOME_OPTION,
     port: int = typer.Option(DEFAULT_PORT, "--port", help="Port on 127.0.0.1"),
     venv: Path | None = typer.Option(
         None, "--venv", help="The server's virtual environment (default $GOVNER_DOCCANO_VENV or ~/.cache/govner/doccano-venv)"
     ),
 ) -> None:
     """Install (once) and start a local Doccano on 127.0.0.1; the admin comes from DOCCANO_USERNAME/DOCCANO_PASSWORD."""
-    result = run_cli(up, home, port, venv)
+    result = run_cli(up, home=home, port=port, venv=venv)
     if result["already_running"]:
         msg.info(f"Doccano is already running at {result['url']}")
     else:
@@ -359,9 +444,9 @@ def up_cli(
 
 
 @doccano_app.command("down")
-def down_cli(home: Path = HOME_OPTION) -> None:
+def down_cli(home: Path = _HOME_OPTION) -> None:
     """Stop the local Doccano; its data stays for the next `up`."""
-    result = run_cli(down, home)
+    result = run_cli(down, home=home)
     if result["stopped"]:
         msg.good(f"Stopped Doccano at {result['url']}")
     else:
@@ -370,11 +455,11 @@ def down_cli(home: Path = HOME_OPTION) -> None:
 
 @doccano_app.command("status")
 def status_cli(
-    home: Path = HOME_OPTION,
+    home: Path = _HOME_OPTION,
     url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help="Check this Doccano instead of the local one"),
 ) -> None:
     """Say whether Doccano runs and answers."""
-    result = run_cli(status, home, url)
+    result = run_cli(status, home=home, url=url)
     if result["url"] is None:
         msg.info(f"No Doccano was started in {result['home']}")
         raise typer.Exit(1)

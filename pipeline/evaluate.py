@@ -1,4 +1,11 @@
-"""Stage 5: precision, recall and F1 of a model on a DocBin, micro and per label."""
+"""Stage 5: precision, recall and F1 of a model, micro and per label.
+
+Two kinds of gold data. A DocBin from ``govner convert`` (the in-house splits) is scored by spaCy's own scorer
+on the cleaned text the model trained on. Doccano JSONL (``label`` or ``entities``), or ``gold.jsonl`` with
+``spans`` dicts as in ``shared/dev-real``, is scored the way a user meets the model: each raw text goes through
+``govner tag``'s tagger (cleaning, chunks, offsets mapped back) and its entities are matched against the gold
+spans exactly and by overlap (``agreement.prediction_scores``).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +18,49 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from ._util import DEFAULT_MODEL, GovnerError, app, msg, require_file, run_cli
-from .scheme import LABELS
+from ._util import GovnerError, app, jsonl_files, msg, read_jsonl, require_file, run_cli
+from .agreement import prediction_scores
+from .resources import DEFAULT_MODEL
+from .scheme import LABELS, RecordError, Span, check_record
+
+
+def gold_records(data: Path) -> list[tuple[str, str, list[Span]]]:
+    """``(where, text, spans)`` of every record of a JSONL file or folder (a folder holding ``doccano.jsonl``,
+    like ``shared/dev-real``, is read as that file); a span that breaks the scheme is an error, never skipped."""
+    if data.is_dir() and (data / "doccano.jsonl").is_file():
+        data = data / "doccano.jsonl"
+    records = []
+    for file in jsonl_files([data]):
+        for line, record in read_jsonl(file):
+            where = f"{file}:{line}"
+            if "spans" in record and "label" not in record and "entities" not in record:
+                record = {"text": record.get("text"), "label": [[s["start"], s["end"], s["label"]] for s in record["spans"]]}
+            try:
+                spans, _, problems = check_record(record, where)
+            except RecordError as err:
+                raise GovnerError(str(err)) from None
+            if problems:
+                raise GovnerError(problems[0], details=problems[1:])
+            records.append((where, record["text"], [tuple(s) for s in spans]))
+    return records
+
+
+def evaluate_records(model: Path, data: Path) -> dict:
+    """Scores of the tagger on raw gold texts: exact and overlap, micro and per label."""
+    from .tag import Tagger  # the tagger, as `govner tag` runs it
+
+    records = gold_records(data)
+    tagger = Tagger.load(model)
+    found = tagger.pipe(text for _, text, _ in records)
+    pairs = [(gold, [(e["start"], e["end"], e["label"]) for e in entities]) for (_, _, gold), entities in zip(records, found)]
+    return {"model": str(model), "data": str(data), "paragraphs": len(records), **prediction_scores(pairs)}
 
 
 def evaluate(model: Path, data: Path) -> dict:
-    """Scores as a plain dict: ``micro`` and ``per_label`` with ``p``, ``r``, ``f`` and the support."""
+    """Scores as a plain dict: ``micro`` and ``per_label`` with ``p``, ``r``, ``f`` and the support (and
+    ``overlap`` scores for JSONL gold data)."""
+    if data.is_dir() or data.suffix == ".jsonl":
+        return evaluate_records(model, data)
     require_file(data)
     try:
         nlp = spacy.load(model)
@@ -38,7 +82,7 @@ def evaluate(model: Path, data: Path) -> dict:
     return {
         "model": str(model),
         "data": str(data),
-        "documents": len(docs),
+        "paragraphs": len(docs),
         "micro": {**{k: scores[f"ents_{k}"] or 0.0 for k in "prf"}, "support": sum(support.values())},
         "per_label": {
             label: {**{k: per_type.get(label, {}).get(k, 0.0) for k in ("p", "r", "f")}, "support": support.get(label, 0)}
@@ -50,15 +94,20 @@ def evaluate(model: Path, data: Path) -> dict:
 
 def score_table(scores: dict) -> list[tuple]:
     """Rows of the per-label table, micro average last."""
-    rows = [(label, *(f"{s[k] * 100:.1f}" for k in "prf"), s["support"]) for label, s in scores["per_label"].items()]
-    micro = scores["micro"]
-    rows.append(("MICRO", *(f"{micro[k] * 100:.1f}" for k in "prf"), micro["support"]))
-    return rows
+    def row(label: str, s: dict) -> tuple:
+        overlap = (f"{s['overlap']['f'] * 100:.1f}",) if "overlap" in s else ()
+        return (label, *(f"{s[k] * 100:.1f}" for k in "prf"), *overlap, s["support"])
+
+    return [*(row(label, s) for label, s in scores["per_label"].items()), row("MICRO", scores["micro"])]
+
+
+def score_header(scores: dict) -> tuple[str, ...]:
+    return ("label", "P", "R", "F", *(("overlap F",) if "overlap" in scores["micro"] else ()), "gold")
 
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Path = typer.Argument(..., help="DocBin file with gold entities (from govner convert)"),
+    data: Path = typer.Argument(..., help="Gold data: a DocBin (from govner convert), or Doccano JSONL (a file or folder) of raw texts"),
     model: Path = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model folder"),
     as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON scores here"),
@@ -70,4 +119,5 @@ def evaluate_cli(
     if as_json:
         print(json.dumps(scores, ensure_ascii=False, indent=2))
     else:
-        msg.table(score_table(scores), header=("label", "P", "R", "F", "gold"), aligns=("l", "r", "r", "r", "r"))
+        header = score_header(scores)
+        msg.table(score_table(scores), header=header, aligns=("l", *"r" * (len(header) - 1)))

@@ -22,8 +22,8 @@ from ._util import GovnerError, atomic_output
 from .clean import Cleaned, clean
 from .scheme import COLORS, LABELS
 
-FORMATS = ("jsonl", "csv", "html")
-SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html"}
+FORMATS = ("jsonl", "csv", "html", "duckdb")  # duckdb: the facts database of pipeline/facts (issue 13)
+SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html", ".duckdb": "duckdb"}
 CSV_FIELDS = ("source", "label", "text", "start", "end", "sentence")
 SUMMARY_FIELDS = ("label", "text", "reports", "mentions")
 SENTENCE_ENDS = "。！？；\n"
@@ -39,7 +39,7 @@ def format_of(path: Path, default: str | None = None) -> str:
     """The format an output path asks for by its suffix, else ``default``."""
     fmt = SUFFIX_FORMATS.get(path.suffix.lower(), default)
     if fmt is None:
-        raise GovnerError(f"{path}: cannot tell the format from the suffix (use .jsonl, .csv or .html, or --format)")
+        raise GovnerError(f"{path}: cannot tell the format from the suffix (use .jsonl, .csv, .html or .duckdb, or --format)")
     if fmt not in FORMATS:
         raise GovnerError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return fmt
@@ -190,10 +190,36 @@ def _text_output(output: Path | IO[str], encoding: str) -> Iterator[IO[str]]:
 @contextmanager
 def open_writer(fmt: str, output: Path | IO[str], summary: BatchSummary) -> Iterator[JsonlWriter | CsvWriter | HtmlWriter]:
     """A writer of ``fmt``; the output is finished (and a path moved into place) only when the block succeeds."""
+    # --- facts (issue 13): .duckdb is a database filled in one transaction, not a text stream ---
+    if fmt == "duckdb":
+        if not isinstance(output, Path):
+            raise GovnerError("duckdb output needs a file name (-o results.duckdb), not standard output")
+        from .facts.database import DuckDbWriter
+
+        db = DuckDbWriter(output, summary)
+        try:
+            yield db
+            db.finish()
+        except BaseException:
+            db.abort()
+            raise
+        return
+    # --- end facts ---
     with _text_output(output, "utf-8-sig" if fmt == "csv" else "utf-8") as f:  # Excel reads UTF-8 only with a BOM
-        writer = WRITERS[fmt](f, summary)
+        writer = writer_class(fmt)(f, summary)
         yield writer
         writer.finish()
+
+
+def writer_class(fmt: str):
+    """The writer of a text format. HTML is the browsable report of ``pipeline/facts/report.py`` (issue 13), which
+    keeps ``HtmlWriter``'s sections (each report highlighted with its summary, then the batch summary) and adds an
+    index, charts and the tables of rankings, projects and enterprises."""
+    if fmt == "html":
+        from .facts.report import ReportWriter
+
+        return ReportWriter
+    return WRITERS[fmt]
 
 
 def write_summary(path: Path, summary: BatchSummary) -> None:

@@ -15,7 +15,8 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ._util import CONFIGS, GovnerError
+from ._util import GovnerError
+from .resources import CONFIGS
 from .scheme import LABELS
 
 DEFAULT_PATTERNS = CONFIGS / "rules" / "patterns.jsonl"

@@ -1,4 +1,4 @@
-"""The label scheme of ``annotation-scheme.md`` (v1): labels, colours, and what a span may not look like."""
+"""The label scheme of ``annotation-scheme.md`` (v1.1): labels, colours, and what a span may not look like."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ import unicodedata
 LABELS: tuple[str, ...] = ("PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE")
 
 COLORS: dict[str, str] = {
-    "PROJECT": "#f4a261",
-    "ENTERPRISE": "#2a9d8f",
-    "RANKING": "#e9c46a",
-    "ORG": "#8ab6f9",
-    "GPE": "#c8a2f0",
+    # Doccano draws these at 60 % opacity on white; so drawn, each pair is ΔE00 ≥ 30 apart (pipeline/doccano_colors.py)
+    "PROJECT": "#ff4b0f",
+    "ENTERPRISE": "#0fa587",
+    "RANKING": "#ffd22d",
+    "ORG": "#0069ff",
+    "GPE": "#ffa5ff",
 }
 
 
@@ -23,14 +24,20 @@ def span_edge_problem(span_text: str) -> str | None:
     for edge, ch in (("starts", span_text[0]), ("ends", span_text[-1])):
         if ch.isspace():
             return f"{edge} with whitespace"
-        if unicodedata.category(ch).startswith("P") and not _allowed_edge_punct(edge, ch):
+        if unicodedata.category(ch).startswith("P") and not _allowed_edge_punct(edge, ch, span_text):
             return f"{edge} with punctuation {ch!r}"
     return None
 
 
-def _allowed_edge_punct(edge: str, ch: str) -> bool:
-    """Quotes are part of a span when a quoted list name or team name starts or ends it (scheme: hard cases)."""
-    return ch in "“”\"" and edge in ("starts", "ends")
+CLOSING = {")": "(", "）": "（"}
+
+
+def _allowed_edge_punct(edge: str, ch: str, span_text: str) -> bool:
+    """Quotes are part of a span when a quoted list name or team name starts or ends it (scheme: hard cases);
+    a closing bracket ends a span whose bracketed section it closes (v1.1: 京台高速(福州至永泰段))."""
+    if ch in "“”\"":
+        return True
+    return edge == "ends" and ch in CLOSING and CLOSING[ch] in span_text
 
 
 Span = tuple[int, int, str]

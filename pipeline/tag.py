@@ -8,6 +8,7 @@ and counted at the end while the rest of the batch is still tagged; the exit cod
 from __future__ import annotations
 
 import glob
+import os
 import re
 import sys
 import time
@@ -24,10 +25,11 @@ from tqdm import tqdm
 from wasabi import table
 
 from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from ._util import DEFAULT_MODEL, GovnerError, OneLinePrinter, app, run_cli
+from ._util import GovnerError, OneLinePrinter, app, run_cli
 from .clean import clean
 from .formats import BatchSummary, format_of, open_writer, write_summary
-from .readers import READABLE_SUFFIXES, read_report, reader_for
+from .readers import READABLE_SUFFIXES, read_report, reader_for, safe_name
+from .resources import DEFAULT_MODEL
 
 # Pieces of at most 1,000 characters, 8 to a batch: batches of about 8,000 characters were the fastest on CPU
 # (and 4x leaner than 64 pieces of 2,000); see BENCHMARKS.md
@@ -35,22 +37,35 @@ MAX_CHUNK = 1000
 BATCH_SIZE = 8
 SENTENCE_ENDS = "。！？；"
 GLOB_CHARS = re.compile(r"[*?\[]")
+PARAGRAPH = re.compile(r"(?:[^\n]|\n(?![ \t\u3000]*\n))+")  # up to a blank line
 STOPPED = "stopped at the first failure; --keep-going tags the rest"
+MODEL_FAILED: dict = {"error": "the model failed on a piece of this text"}  # first in the entities of such a text
 
 
 def chunks(text: str) -> Iterator[tuple[int, int]]:
-    """Pieces of at most MAX_CHUNK characters for the model, cut after the last line end that fits, else after the
-    last sentence end, else at MAX_CHUNK; whitespace around a piece is left out."""
-    start = 0
-    while start < len(text):
-        stop = min(len(text), start + MAX_CHUNK)
-        if stop < len(text):
-            cut = text.rfind("\n", start, stop) + 1 or max(text.rfind(c, start, stop) for c in SENTENCE_ENDS) + 1
-            stop = cut if cut > start else stop
-        piece = text[start:stop]
-        if piece.strip():
-            yield start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
-        start = stop
+    """Pieces for the model: each paragraph (text between blank lines, as the model was trained on paragraphs),
+    and within a paragraph pieces of at most MAX_CHUNK characters, cut after the last line end that fits, else
+    after the last sentence end, else at MAX_CHUNK; whitespace around a piece is left out."""
+    for para in PARAGRAPH.finditer(text):
+        start, end = para.span()
+        while start < end:
+            stop = min(end, start + MAX_CHUNK)
+            if stop < end:
+                cut = text.rfind("\n", start, stop) + 1 or max(text.rfind(c, start, stop) for c in SENTENCE_ENDS) + 1
+                stop = cut if cut > start else stop
+            piece = text[start:stop]
+            if piece.strip():
+                yield start + len(piece) - len(piece.lstrip()), start + len(piece.rstrip())
+            start = stop
+
+
+def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span without whitespace (spaces, line breaks) at its edges: no entity starts or ends with one."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
 
 
 class Tagger:
@@ -58,20 +73,27 @@ class Tagger:
 
     def __init__(self, nlp: Language, batch_size: int = BATCH_SIZE, t2s: bool = False) -> None:
         self.nlp = nlp
+        self.nlp.set_error_handler(skip_failed_doc)
         self.batch_size = batch_size
         self.t2s = t2s
 
     @classmethod
-    def load(cls, model: Path | None = None, t2s: bool = False) -> Tagger:
-        """The pipeline saved in ``model`` (default: the shipped model); ``t2s`` lets it read traditional characters."""
-        path = Path(model) if model else DEFAULT_MODEL
+    def load(cls, model: str | Path | None = None, t2s: bool = False) -> Tagger:
+        """The pipeline saved in ``model``, a folder or the name of an installed model package (default: the
+        shipped model); ``t2s`` lets it read traditional characters."""
+        name = model or DEFAULT_MODEL
+        if isinstance(name, str) and Path(name).exists():
+            name = Path(name)
         try:
-            return cls(spacy.load(path), t2s=t2s)
+            return cls(spacy.load(name), t2s=t2s)
         except (OSError, ValueError) as err:
-            raise GovnerError(f"{path}: cannot load model ({err})") from None
+            raise GovnerError(f"{name}: cannot load model ({err})") from None
 
     def __call__(self, text: str) -> list[dict]:
-        return next(self.pipe([text]))
+        entities = next(self.pipe([text]))
+        if model_failed(entities):
+            raise GovnerError("the model failed on this text")
+        return entities
 
     def pipe(self, texts: Iterable[Any], n_process: int = 1, as_tuples: bool = False) -> Iterator[Any]:
         """Entities for each text, in order; with ``as_tuples``, ``(text, context)`` in and ``(entities, context)`` out.
@@ -79,7 +101,7 @@ class Tagger:
         The model sees the cleaned text in chunks; each entity is mapped back into the text as given.
         """
         state: dict[int, tuple] = {}
-        pending: deque[tuple[int, int, bool]] = deque()  # per piece sent: text number, offset, whether its last
+        pending: deque[tuple[int, int, bool, str]] = deque()  # per piece sent: text number, offset, whether its last, text
 
         def pieces() -> Iterator[str]:
             for i, item in enumerate(texts):
@@ -88,44 +110,104 @@ class Tagger:
                 spans = list(chunks(cleaned.text)) or [(0, 0)]
                 state[i] = (text, cleaned, [], context)
                 for j, (start, end) in enumerate(spans):
-                    pending.append((i, start, j == len(spans) - 1))
+                    pending.append((i, start, j == len(spans) - 1, cleaned.text[start:end]))
                     yield cleaned.text[start:end]
 
-        # plain strings, not spaCy's as_tuples: with n_process > 1 that would tokenize in this process
+        def finished(i: int) -> Any:
+            _, _, found, context = state.pop(i)
+            return (found, context) if as_tuples else found
+
+        # plain strings, not spaCy's as_tuples: with n_process > 1 that would tokenize in this process. A piece the
+        # model fails on is left out by the error handler; the docs that come back say which (their text differs)
         for doc in self.nlp.pipe(pieces(), n_process=n_process, batch_size=self.batch_size):
-            i, offset, last = pending.popleft()
-            text, cleaned, found, context = state[i]
+            i, offset, last, piece = pending.popleft()
+            while piece != doc.text:
+                state[i][2].insert(0, MODEL_FAILED)
+                if last:
+                    yield finished(i)
+                i, offset, last, piece = pending.popleft()
+            text, cleaned, found, _ = state[i]
             for ent in doc.ents:
-                start, end = cleaned.to_original(offset + ent.start_char, offset + ent.end_char)
-                found.append({"start": start, "end": end, "label": ent.label_, "text": text[start:end]})
+                start, end = trimmed(text, *cleaned.to_original(offset + ent.start_char, offset + ent.end_char))
+                if end > start:
+                    found.append({"start": start, "end": end, "label": ent.label_, "text": text[start:end]})
             if last:
-                del state[i]
-                yield (found, context) if as_tuples else found
+                yield finished(i)
+        while pending:
+            i, _, last, _ = pending.popleft()
+            state[i][2].insert(0, MODEL_FAILED)
+            if last:
+                yield finished(i)
 
 
-def _hidden(path: Path, root: Path) -> bool:
-    """Dot files and folders, and the ``~$`` lock files Word leaves beside an open document."""
-    return any(part.startswith((".", "~$")) for part in path.relative_to(root).parts)
+def skip_failed_doc(name: str, proc: Any, docs: list, err: Exception) -> None:
+    """spaCy's error handler for the tagger: a piece the model fails on is left out (the Tagger marks its text)."""
 
 
-def expand_inputs(inputs: Iterable[str]) -> tuple[list[Path], list[str]]:
-    """Files to tag, in order and once each: files as given, folders searched recursively, globs expanded
-    (folders and globs yield readable types only); and a problem line for every input that yields nothing."""
-    files: dict[Path, None] = {}
-    problems = []
+def model_failed(entities: list) -> bool:
+    """Whether the model failed on some piece of the text these entities came from."""
+    return bool(entities) and entities[0] is MODEL_FAILED
+
+
+def walk(folder: Path, problems: list[str]) -> list[Path]:
+    """Readable report files under ``folder`` (not hidden, symlinked files followed, symlinked folders not:
+    no loops); a sub-folder that cannot be listed and a link that leads nowhere are problems, not skipped."""
+    found = []
+
+    def unreadable(err: OSError) -> None:
+        problems.append(f"{safe_name(Path(err.filename or folder))}: cannot list folder ({err.strerror or err})")
+
+    for root, dirs, names in os.walk(folder, onerror=unreadable):
+        here = Path(root)
+        dirs[:] = sorted(d for d in dirs if not d.startswith((".", "~$")))
+        for name in sorted(names):
+            path = here / name
+            if name.startswith((".", "~$")) or path.suffix.lower() not in READABLE_SUFFIXES:
+                continue
+            if path.is_file():
+                found.append(path)
+            elif path.is_symlink():
+                problems.append(f"{safe_name(path)}: a link that leads to no file (broken, or a loop)")
+    return sorted(found)
+
+
+def expand_inputs(inputs: Iterable[str], exclude: Iterable[Path] = ()) -> tuple[list[Path], list[str]]:
+    """Files to tag, in order and once each (by real path): files as given, folders searched recursively,
+    globs expanded (folders and globs yield readable types only), never a file of ``exclude`` (the run's own
+    outputs); and a problem line for every input that yields nothing and every folder that cannot be read."""
+    files: dict[Path, Path] = {}
+    problems: list[str] = []
+    skip = {Path(p).resolve() for p in exclude}
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix.lower() in READABLE_SUFFIXES and p.is_file() and not _hidden(p, path))
+            found = walk(path, problems)
         elif path.exists() or not GLOB_CHARS.search(item):
             found = [path]  # a missing file is reported by its reader, in its place
         else:
             matches = map(Path, glob.glob(item, recursive=True))
             found = sorted(p for p in matches if p.suffix.lower() in READABLE_SUFFIXES and p.is_file())
+        found = [p for p in found if p.resolve() not in skip]
         if not found:
             problems.append(f"{item}: no readable files ({', '.join(READABLE_SUFFIXES)})")
-        files.update(dict.fromkeys(found))
-    return list(files), problems
+        for p in found:
+            files.setdefault(p.resolve(), p)
+    return list(files.values()), problems
+
+
+def check_outputs(inputs: Iterable[str], outputs: list[Path]) -> None:
+    """Refuse outputs that would destroy what the run reads or writes: an output that is an input file, or
+    two outputs that are one file (``-o t.csv --summary t.csv``)."""
+    seen: dict[Path, Path] = {}
+    for output in outputs:
+        real = output.resolve()
+        if real in seen:
+            raise GovnerError(f"{output}: named twice as an output (also as {seen[real]}); each output needs its own file")
+        seen[real] = output
+    for item in inputs:
+        path = Path(item)
+        if path.is_file() and path.resolve() in seen:
+            raise GovnerError(f"{path}: is an input and an output; writing it would destroy the report")
 
 
 def tag_files(paths: Iterable[Path], tagger: Tagger, n_process: int = 1) -> Iterator[dict]:
@@ -143,6 +225,8 @@ def tag_files(paths: Iterable[Path], tagger: Tagger, n_process: int = 1) -> Iter
             yield text, (path, text, error)
 
     for entities, (path, text, error) in tagger.pipe(texts(), n_process=n_process, as_tuples=True):
+        if not error and model_failed(entities):
+            error = f"{safe_name(path)}: {MODEL_FAILED['error']}"
         yield {"source": str(path), "error": error} if error else {"source": str(path), "text": text, "entities": entities}
 
 
@@ -157,7 +241,7 @@ def _problem(path: Path) -> str | None:
 
 def tag(
     inputs: list[str],
-    model: Path | Tagger | None = None,
+    model: str | Path | Tagger | None = None,
     outputs: list[Path] | None = None,
     fmt: str | None = None,
     n_process: int = 1,
@@ -169,14 +253,17 @@ def tag(
 ) -> dict:
     """Tag files, folders and globs into each output (format by suffix) or ``stdout`` in ``fmt``; return counts.
 
-    ``model`` is a model folder (default: the shipped model; ``t2s`` as in Tagger.load) or a loaded Tagger. Outputs are written atomically
+    ``model`` is a model folder or package name (default: the shipped model; ``t2s`` as in Tagger.load) or a loaded Tagger.
+    Outputs are written atomically
     when the batch ends. With ``keep_going`` off, the first file that cannot be read stops the batch and nothing
     is written; when no file can be read at all, nothing is written either (and no model is loaded).
     """
+    written = [*(outputs or []), *([summary_path] if summary_path else [])]
+    check_outputs(inputs, written)
     targets: list[tuple[str, Path | IO[str]]] = [(format_of(path, fmt), path) for path in outputs or []]
     if not targets:
         targets = [(format_of(Path("-"), fmt or "jsonl"), stdout or sys.stdout)]
-    files, errors = expand_inputs(inputs)
+    files, errors = expand_inputs(inputs, exclude=written)
     if errors and not keep_going:
         raise GovnerError(f"{errors[0]} ({STOPPED})")
     unreadable = [_problem(path) for path in files]
@@ -218,7 +305,7 @@ def tag_cli(
     inputs: list[str] = typer.Argument(
         ..., help="Report files (.txt, .docx, .pdf, .html), folders (searched recursively) and globs such as 'reports/**/*.pdf'"
     ),
-    model: Path | None = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)"),
+    model: str | None = typer.Option(None, "--model", "-m", help="Model folder or installed model package (default: the shipped model)"),
     output: list[Path] = typer.Option(
         [], "--output", "-o", help="Output file, format by suffix: .jsonl, .csv (for Excel), .html; repeat for several (default: stdout)"
     ),

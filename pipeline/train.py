@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 
 import srsly
 import typer
 from spacy.cli.train import train as spacy_train
+from thinc.api import Config
 
 from . import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
-from ._util import CONFIGS, GovnerError, app, msg, require_file, run_cli
+from ._util import GovnerError, app, msg, require_file, run_cli
+from .resources import CONFIGS
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"
 
@@ -25,7 +29,21 @@ def train(
         spacy_train(config, output, use_gpu=use_gpu, overrides=settings)
     except SystemExit as err:  # spaCy reports config errors with wasabi and exits
         raise GovnerError(f"{config}: training stopped (exit code {err.code}); see the messages above") from None
+    for saved in (output / "model-best", output / "model-last"):
+        forget_absolute_paths(saved / "config.cfg")
     return output / "model-best"
+
+
+def forget_absolute_paths(config_path: Path) -> None:
+    """Set every absolute ``[paths]`` value of a saved model's config to null: the model needs none of them
+    (its data is inside it), and a temporary folder or a home directory has no business in a shipped model."""
+    if not config_path.exists():
+        return
+    config = Config().from_disk(config_path, interpolate=False)
+    for key, value in config["paths"].items():
+        if isinstance(value, str) and Path(value).is_absolute():
+            config["paths"][key] = None
+    config.to_disk(config_path)
 
 
 def parse_overrides(items: list[str]) -> dict[str, str]:
@@ -51,6 +69,10 @@ def train_cli(
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU id, or -1 for CPU"),
 ) -> None:
     """Train a NER pipeline from a config file."""
+    handler = logging.StreamHandler(sys.stderr)  # the CRF's progress (features, L-BFGS iterations)
+    handler.setFormatter(logging.Formatter("ℹ %(message)s"))
+    logging.getLogger("govner").addHandler(handler)
+    logging.getLogger("govner").setLevel(logging.INFO)
     overrides = run_cli(parse_overrides, override)
     best = run_cli(train, config, output, data / "train.spacy", data / "dev.spacy", overrides, gpu_id)
     msg.good(f"Best model: {best}")

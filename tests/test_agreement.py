@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.agreement import agreement, conflicts, exact_matches, f1, merge, overlap_matches, pair_agreement
+from pipeline.agreement import agreement, conflicts, exact_matches, f1, merge, overlap_matches, pair_agreement, prediction_scores
 
 ALICE = {
     "p1": [(0, 3, "GPE"), (5, 9, "ORG")],
@@ -78,3 +78,19 @@ def test_conflicts_ignore_the_adjudicator_and_single_versions():
     versions = {"alice": ALICE, "bob": BOB, "judge": {"p1": [(0, 3, "GPE")]}}
     assert conflicts(versions, adjudicator="judge") == ["p1", "p2"]
     assert conflicts({"alice": ALICE, "alice2": dict(ALICE)}) == []
+
+
+def test_prediction_scores_by_hand():
+    gold_p1, pred_p1 = [(0, 3, "GPE"), (5, 9, "ORG")], [(0, 3, "GPE"), (5, 8, "ORG"), (10, 12, "GPE")]
+    gold_p2, pred_p2 = [(0, 4, "ENTERPRISE")], []
+    scores = prediction_scores([(gold_p1, pred_p1), (gold_p2, pred_p2)])
+    # exact: only (0,3,GPE) of 3 predicted and 3 gold → P = R = F = 1/3; overlap adds the ORG → 2/3
+    micro = scores["micro"]
+    assert (micro["p"], micro["r"], micro["f"]) == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert micro["overlap"]["f"] == pytest.approx(2 / 3) and (micro["support"], micro["predicted"]) == (3, 3)
+    gpe, org, ent = (scores["per_label"][k] for k in ("GPE", "ORG", "ENTERPRISE"))
+    assert (gpe["p"], gpe["r"], gpe["f"]) == pytest.approx((0.5, 1.0, 2 / 3))
+    assert org["f"] == 0.0 and org["overlap"]["f"] == 1.0
+    assert (ent["p"], ent["r"], ent["f"], ent["support"]) == (0.0, 0.0, 0.0, 1)
+    assert scores["per_label"]["PROJECT"] == {"p": 0.0, "r": 0.0, "f": 0.0, "support": 0, "predicted": 0,
+                                             "overlap": {"p": 0.0, "r": 0.0, "f": 0.0}}

@@ -8,11 +8,15 @@ from spacy.tokens import DocBin
 from spacy.training import Corpus
 
 from pipeline._util import GovnerError
-from pipeline.augment import create_entity_swap, name_pool, swap_entities
+from pipeline.augment import HALF, create_chain, create_entity_swap, create_extraction_noise, name_pool, noisy_copy, swap_entities
+from pipeline.clean import clean
 from pipeline.convert import blank_nlp, record_to_doc
 from pipeline.scheme import LABELS
 
 from .mini_corpus import records
+
+# undoes the substitutions noise may make inside a name: half-width punctuation, full-width digits
+WIDTH = str.maketrans({**{half: full for full, half in HALF.items()}, **{chr(ord(d) + 0xFEE0): d for d in "0123456789"}})
 
 
 def mini_docs():
@@ -69,3 +73,36 @@ def test_training_corpus_yields_the_paragraph_and_a_swapped_copy(tmp_path: Path)
 def test_a_missing_name_source_is_named(tmp_path: Path):
     with pytest.raises(GovnerError, match=r"nowhere\.spacy: no such file$"):
         create_entity_swap(str(tmp_path / "nowhere.spacy"), copies=1, share=0.5, seed=0)
+
+
+@given(seed=st.integers(0, 2**16))
+def test_noisy_copies_keep_every_name_on_its_characters(seed: int):
+    _, docs = mini_docs()
+    rng = random.Random(seed)
+    for doc in docs:
+        spans = [(e.start_char, e.end_char, e.label_) for e in doc.ents]
+        noisy, new = noisy_copy(doc.text, spans, rng)
+        assert [label for *_, label in new] == [label for *_, label in spans]
+        for (s, e, _), (old_s, old_e, _) in zip(new, spans):
+            # the name, with at most line breaks and spaces put inside it (and punctuation/digit width changed)
+            squeezed = "".join(ch for ch in noisy[s:e] if not ch.isspace())
+            assert squeezed.translate(WIDTH) == doc.text[old_s:old_e].translate(WIDTH)
+            assert not noisy[s].isspace() and not noisy[e - 1].isspace()
+        # cleaning undoes the noise far enough that the names come back whole
+        cleaned = clean(noisy)
+        assert all(cleaned.text[slice(*cleaned.from_original(s, e))].replace(" ", "") for s, e, _ in new)
+
+
+def test_noise_copies_go_through_the_cleaner(tmp_path: Path):
+    nlp, docs = mini_docs()
+    DocBin(docs=docs).to_disk(tmp_path / "train.spacy")
+    augment = create_chain(
+        first=create_entity_swap(str(tmp_path / "train.spacy"), copies=1, share=1.0, seed=0),
+        then=create_extraction_noise(share=1.0, seed=3),
+    )
+    examples = list(Corpus(tmp_path / "train.spacy", augmenter=augment)(nlp))
+    assert len(examples) > 2 * len(docs)  # each paragraph, its swapped copy, and noisy copies of both
+    for example in examples:
+        ref = example.reference
+        assert ref.text == clean(ref.text).text  # what the model trains on is already clean text
+        assert all(not e.text[0].isspace() and not e.text[-1].isspace() for e in ref.ents)

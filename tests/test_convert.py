@@ -78,3 +78,18 @@ def test_skip_invalid_marks_span_missing(tmp_path: Path):
     rows[0] = {**rows[0], "label": [[0, 3, "GPE"], [1, 4, "ORG"]]}
     result = convert([write(tmp_path / "bad.jsonl", rows)], tmp_path / "out", skip_invalid=True)
     assert len(result["problems"]) == 1 and "overlaps" in result["problems"][0]
+
+
+def test_documents_keep_their_split_when_the_corpus_grows(tmp_path: Path):
+    rows = records()
+    first = convert([write(tmp_path / "a.jsonl", rows)], tmp_path / "out")
+    before = json.loads((tmp_path / "out" / "splits.json").read_text(encoding="utf-8"))
+    grown = rows + [{**r, "doc_id": f"new-{i}"} for i, r in enumerate(rows)]
+    result = convert([write(tmp_path / "b.jsonl", grown)], tmp_path / "out")
+    after = json.loads((tmp_path / "out" / "splits.json").read_text(encoding="utf-8"))
+    assert result["kept"] == sum(len(docs) for docs in before.values()) == first["kept"] + len({r["doc_id"] for r in rows})
+    for split, docs in before.items():
+        assert set(docs) <= set(after[split])  # no old document moved
+    assert {d for docs in after.values() for d in docs} == {r["doc_id"] for r in grown}
+    reshuffled = convert([write(tmp_path / "b.jsonl", grown)], tmp_path / "out", reshuffle=True)
+    assert reshuffled["kept"] == 0

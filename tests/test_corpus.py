@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from pipeline._util import GovnerError
-from pipeline.corpus import build, check, inconsistencies, prose_problems, stats
+from pipeline.corpus import build, check, inconsistencies, prose_problems, scheme_problems, stats
 from pipeline.markup import MarkupError, parse_markup
 
 HEADER = "# doc_id: {id}\n# title: 报告\n# province: 福建\n# level: county\n# kind: newspaper\n# style: clean\n# year: 2024\n\n"
@@ -79,3 +79,35 @@ def test_stats_counts_labels_and_documents(tmp_path: Path):
     assert result["documents"] == 2 and result["entities"] == 3
     assert result["per_label"]["GPE"] == 2 and result["per_label"]["RANKING"] == 1
     assert result["provinces"] == {"福建": 2}
+
+
+def test_check_warns_on_what_scheme_v1_1_decided():
+    def row(marked: str) -> tuple[str, dict]:
+        text, spans = parse_markup(marked)
+        return ("f:1", {"text": text, "label": spans})
+
+    cases = {
+        "增速位居全省[[第二|RANKING]]。": "leaves out the scope",
+        "——2024年1月9日在[[神木市|GPE]]第十九届人民代表大会第四次会议上": "congress with its place is one ORG",
+        "[[市发改委|ORG]]牵头推进。": "level word alone",
+        "加快[[兴泉铁路、福厦高铁|PROJECT]]建设。": "its own PROJECT",
+        "位居[[全国百强县工业第12、营商环境第9|RANKING]]。": "one span each",
+        "推进[[福州大学先进制|ORG]]\n造学院建设和人才培养工作，": "head word (scheme",
+    }
+    for marked, expected in cases.items():
+        found = scheme_problems([row(marked)])
+        assert len(found) == 1 and expected in found[0], (marked, found)
+    fine = [
+        "增速位居[[全省第二|RANKING]]。",
+        "——2024年1月9日在[[神木市第十九届人民代表大会|ORG]]第四次会议上",
+        "[[神木市发展和改革局|ORG]]牵头推进。",
+        "居[[泉州各县（市、区）首位|RANKING]]。",
+        "推进[[福州大学先进制\n造学院|ORG]]建设和人才培养工作，",
+        "[[晋江市|GPE]]\n政府工作报告和人才培养工作，",
+    ]
+    assert scheme_problems([row(m) for m in fine]) == []
+
+
+def test_a_complete_name_before_a_line_break_is_not_flagged():
+    text, spans = parse_markup("[[河南港务集团有限公司|ENTERPRISE]]\n和格力电器有限公司，")
+    assert scheme_problems([("f:1", {"text": text, "label": spans})]) == []

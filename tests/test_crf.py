@@ -7,18 +7,20 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from pipeline._util import PACKAGE_ROOT, GovnerError
+from pipeline._util import GovnerError
 from pipeline.convert import blank_nlp, record_to_doc
-from pipeline.crf import bio_spans, bio_tags, char_features, gazetteer_positions, read_classes
+from pipeline.crf import Lexicons, bio_spans, bio_tags, char_features, gazetteer_positions, head_positions, list_context, read_classes
+from pipeline.resources import CHECKOUT
 
 from .mini_corpus import records
 
+BASE = {"window": 2, "bigrams": True, "words": False}
 CLASSES = "# made by hand\n晋\t1\t10\n江\t2\t20\n晋江市\t7\t70\n投资\t5\t50\n"
 
 
 def lac_embeddings():
     """scripts/lac_embeddings.py, which is a script, not part of the package."""
-    spec = importlib.util.spec_from_file_location("lac_embeddings", PACKAGE_ROOT / "scripts" / "lac_embeddings.py")
+    spec = importlib.util.spec_from_file_location("lac_embeddings", CHECKOUT / "scripts" / "lac_embeddings.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -33,7 +35,7 @@ def test_bio_round_trip():
 def test_features_see_neighbours_and_gazetteer():
     names = frozenset({"晋江市", "晋江"})
     assert gazetteer_positions("在晋江市投资", names, (3, 2)) == ["", "B", "I", "E", "", ""]
-    f = char_features("在晋江市投资", 2, True, False, names)[2]
+    f = char_features("在晋江市投资", BASE, Lexicons(places=names))[2]
     assert (f["c"], f["c-1"], f["c+2"], f["b+"], f["g"], f["g-1"]) == ("江", "晋", "投", "江市", "I", "B")
 
 
@@ -41,12 +43,25 @@ def test_features_see_embedding_classes(tmp_path: Path):
     (tmp_path / "classes.tsv").write_text(CLASSES, encoding="utf-8")
     classes = read_classes(tmp_path / "classes.tsv")
     assert classes["晋江市"] == ("7", "70") and "# made by hand" not in classes
-    feats = char_features("在晋江市投资", 2, True, True, classes=classes)  # jieba: 在 / 晋江市 / 投资
+    feats = char_features("在晋江市投资", BASE | {"words": True}, Lexicons(classes=classes))  # jieba: 在 / 晋江市 / 投资
     f = feats[2]  # 江
     assert (f["k0"], f["k1"], f["k0-1"], f["k1-1"], f["k0+1"]) == ("2", "20", "1", "10", "")
     assert (f["kw0"], f["kw1"], feats[1]["kw0"], feats[4]["kw1"]) == ("7I", "70I", "7B", "50B")
     assert feats[0]["kw0"] == "" and feats[0]["k0-1"] == ""  # a one-character word; the padding has no class
-    assert "k0" not in char_features("在晋江市投资", 2, True, True)[2]
+    assert "k0" not in char_features("在晋江市投资", BASE | {"words": True})[2]
+
+
+def test_features_see_part_of_speech_shapes_lists_and_heads():
+    text = "推进兴泉铁路、福厦高铁和G15扩容等工程"
+    cfg = BASE | {"words": True, "pos": True, "shapes": True, "lists": True}
+    heads = {"铁路": "PROJECT", "高铁": "PROJECT", "工程": "PROJECT"}
+    feats = char_features(text, cfg, Lexicons(heads=heads))
+    assert feats[0]["p"] == "vB" and feats[1]["p"] == "vE"  # 推进: a verb in jieba's dictionary
+    assert feats[12]["t"] == "HLD"  # 和 G 1: Han, Latin, digit
+    assert feats[8]["e"] == "、和" and feats[3]["e"] == "^、" and feats[18]["e"] == "等$"  # 厦 / 泉 / 工
+    assert [feats[i]["h"] for i in (5, 10, 19)] == ["PROJECT"] * 3 and feats[4]["h"] == ""
+    assert head_positions("市商务局", {"局": "ORG", "商务局": "ORG2"}, (3, 1)) == ["", "", "", "ORG2"]
+    assert list_context("甲、乙", None) == [("^", "、"), ("^", "$"), ("、", "$")]
 
 
 def test_lac_table_is_read_from_paddle_tensor_files():
@@ -62,21 +77,47 @@ def test_lac_table_is_read_from_paddle_tensor_files():
     assert rows == {"万": 0, "万元": 2, "萬": 0}
 
 
-def test_trains_saves_and_loads(tmp_path: Path):
+def read_classes_text(text: str) -> dict:
+    return {row[0]: tuple(row[1:]) for row in (line.split("\t") for line in text.splitlines() if not line.startswith("#"))}
+
+
+def test_trains_saves_and_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     nlp = blank_nlp()
     (tmp_path / "classes.tsv").write_text(CLASSES, encoding="utf-8")
-    config = {"gazetteer": "configs/rules/places.txt", "clusters": str(tmp_path / "classes.tsv"), "max_iterations": 50}
-    nlp.add_pipe("govner_crf", config=config)
+    nlp.add_pipe("govner_crf", config={"max_iterations": 50})
+    nlp.config["initialize"]["components"]["govner_crf"] = {
+        "gazetteer": "configs/rules/places.txt", "clusters": str(tmp_path / "classes.tsv"), "heads": "configs/rules/heads.tsv"
+    }
     docs = [record_to_doc(nlp, r, "x")[0] for r in records()]
     nlp.initialize(lambda: [Example(nlp.make_doc(d.text), d) for d in docs])
     nlp.to_disk(tmp_path / "m")
+    (tmp_path / "classes.tsv").unlink()  # the model must not need the files it was made from
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
     loaded = spacy.load(tmp_path / "m")
-    assert "晋江" in loaded.get_pipe("govner_crf").names
-    assert loaded.get_pipe("govner_crf").classes == read_classes(tmp_path / "classes.tsv")  # saved into the model
+    lex = loaded.get_pipe("govner_crf").lex
+    assert "晋江" in lex.places and lex.heads["有限公司"] == "ENTERPRISE"
+    assert lex.classes == read_classes_text(CLASSES)  # saved into the model
     found = {(e.text, e.label_) for e in loaded(records()[0]["text"]).ents}
     assert ("晋江市", "GPE") in found and ("全省第二", "RANKING") in found
 
 
 def test_a_missing_resource_file_is_named():
+    nlp = blank_nlp()
+    nlp.add_pipe("govner_crf")
+    doc = record_to_doc(nlp, records()[0], "x")[0]
     with pytest.raises(GovnerError, match=r"^nowhere\.tsv: no such clusters file$"):
-        blank_nlp().add_pipe("govner_crf", config={"clusters": "nowhere.tsv"})
+        nlp.get_pipe("govner_crf").initialize(lambda: [Example(nlp.make_doc(doc.text), doc)], clusters="nowhere.tsv")
+
+
+def test_a_damaged_model_file_is_refused(tmp_path: Path):
+    nlp = blank_nlp()
+    nlp.add_pipe("govner_crf", config={"max_iterations": 5})
+    docs = [record_to_doc(nlp, r, "x")[0] for r in records()]
+    nlp.initialize(lambda: [Example(nlp.make_doc(d.text), d) for d in docs])
+    nlp.to_disk(tmp_path / "m")
+    model = tmp_path / "m" / "govner_crf" / "crf.model"
+    model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])  # truncated: crfsuite would crash on it
+    with pytest.raises(GovnerError, match=r"crf\.model: damaged"):
+        spacy.load(tmp_path / "m")

@@ -1,22 +1,33 @@
-"""The annotation loop against a real Doccano: up → push → two annotators → confirm → pull → agreement → convert → train."""
+"""The annotation loop against a real Doccano: up → push → two annotators → confirm → pull → agreement → convert → train.
+
+Also what only a running server can show: its data stays private whatever the umask, and it answers to local host
+names only. Every test here needs the Doccano server venv (``scripts/install_doccano.sh``) and is marked slow.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
+import requests
 from doccano_client import DoccanoClient
 
 from pipeline import doccano as module
-from pipeline._util import CONFIGS, GovnerError
+from pipeline import doccano_server
+from pipeline._util import GovnerError
 from pipeline.convert import convert
-from pipeline.doccano import HASH_KEY, content_hash, load_paragraphs, pull, push
+from pipeline.doccano import guideline_text, load_paragraphs, pull, push
+from pipeline.doccano_plan import SUGGESTED_KEY
 from pipeline.pre_annotate import rules_nlp, suggest
+from pipeline.resources import CONFIGS
+from pipeline.scheme import COLORS
 from pipeline.tag import Tagger
 from pipeline.train import train
 
-PASSWORDS = {"alice": "Alice-pw-2024!", "bob": "Bob-pw-2024!!", "judge": "Judge-pw-2024!"}
+PASSWORDS = {"alice": "Tulip-pw-2024!", "bob": "Maple-pw-2024!!", "judge": "Cedar-pw-2024!"}
 
 TEXTS = {
     ("d1", 0): "晋江市规上工业增加值增长9.1%，增速位居全省第二。",
@@ -69,7 +80,9 @@ class Annotator:
         self.project = next(p.id for p in self.client.list_projects() if p.name == project)
         self.labels = {t.text: t.id for t in self.client.span_type.list(self.project)}
         self.names = {v: k for k, v in self.labels.items()}
-        self.examples = {(e.meta["doc_id"], e.meta["para_index"]): e.id for e in self.client.example.list(self.project)}
+        listed = list(self.client.example.list(self.project))
+        self.examples = {(e.meta["doc_id"], e.meta["para_index"]): e.id for e in listed}
+        self.meta = {(e.meta["doc_id"], e.meta["para_index"]): e.meta for e in listed}
 
     def spans(self, key) -> list[tuple[int, int, str]]:
         return sorted((s.start_offset, s.end_offset, self.names[s.label]) for s in self.client.span.list(self.project, self.examples[key]))
@@ -89,6 +102,7 @@ def read(path: Path) -> list[dict]:
 
 
 @pytest.mark.doccano
+@pytest.mark.slow
 def test_annotation_loop(live_doccano, tmp_path: Path):
     server = live_doccano
     source = paragraphs_file(tmp_path, TEXTS)
@@ -105,6 +119,13 @@ def test_annotation_loop(live_doccano, tmp_path: Path):
         assert alice.spans(key) == bob.spans(key) == judge.spans(key) == sorted(tuple(s) for s in spans)
     admin_view = Annotator(server, *admin, "loop")
     assert all(admin_view.spans(key) == [] for key in TEXTS)  # the admin is not an annotator here
+    # what annotators see beside the text: the paragraph's own metadata and who got suggestions, nothing internal
+    assert {k for meta in alice.meta.values() for k in meta} == {"doc_id", "para_index", "source", "offset", SUGGESTED_KEY}
+    assert all(meta[SUGGESTED_KEY] == ["alice", "bob", "judge"] for meta in alice.meta.values())
+    project = next(p for p in alice.client.list_projects() if p.name == "loop")
+    assert project.guideline == guideline_text(None) and "\nThe scheme is the contract." not in project.guideline
+    colours = {t.text: (t.background_color, t.text_color) for t in alice.client.span_type.list(alice.project)}
+    assert {label: c for label, (c, _) in colours.items()} == COLORS
 
     for key, spans in ALICE.items():
         alice.annotate(key, spans)
@@ -113,9 +134,22 @@ def test_annotation_loop(live_doccano, tmp_path: Path):
         bob.annotate(key, spans)
         bob.confirm(key)
 
+    # a project as an earlier govner left it: internal metadata names and colours too alike as Doccano draws them
+    session = admin_view.client._base_repository._session
+    api = f"{server.url}/v1/projects/{admin_view.project}"
+    old_meta = {k: v for k, v in alice.meta[D1P0].items() if k != SUGGESTED_KEY}
+    old_meta.update(govner_hash="0" * 40, govner_suggested=["alice", "bob", "judge"])
+    session.patch(f"{api}/examples/{alice.examples[D1P0]}", json={"meta": old_meta}).raise_for_status()
+    session.patch(f"{api}/span-types/{alice.labels['GPE']}", json={"background_color": "#c8a2f0"}).raise_for_status()
+
     again = push([source], server.url, admin, project="loop", annotators={name: PASSWORDS[name] for name in ("alice", "bob", "judge")})
     assert (again["imported"], again["already_there"], again["spans_created"], again["examples_in_project"]) == (0, 6, 0, 6)
     assert alice.spans(D2P1) == [] and bob.spans(D1P1) == sorted(BOB[D1P1])  # corrections survive the re-push
+    assert Annotator(server, "alice", PASSWORDS["alice"], "loop").meta[D1P0] == {
+        **alice.meta[D1P0],
+        SUGGESTED_KEY: ["alice", "bob", "judge"],
+    }
+    assert {t.text: t.background_color for t in alice.client.span_type.list(alice.project)} == COLORS
 
     out = tmp_path / "corpus"
     result = pull(server.url, admin, project="loop", output=out, annotators=["alice", "bob"])
@@ -137,13 +171,15 @@ def test_annotation_loop(live_doccano, tmp_path: Path):
     merged = read(out / "merged.jsonl")
     assert [(r["doc_id"], r["para_index"], r["merge"]) for r in merged] == [("d1", 0, "agreed"), ("d2", 1, "agreed"), ("d4", 0, "single")]
     assert merged[0]["label"] == [list(s) for s in ALICE[D1P0]] and merged[0]["source"] == "d1.txt"
-    assert not any(k in r for r in merged for k in ("id", HASH_KEY))
+    assert not any(k in r for r in merged for k in ("id", SUGGESTED_KEY, "govner_hash", "govner_suggested"))
     assert len(read(out / "annotators" / "alice.jsonl")) == 6 and len(read(out / "annotators" / "bob.jsonl")) == 5
     conflicts = read(out / "review" / "conflicts.jsonl")
     assert {(r["doc_id"], r["para_index"]) for r in conflicts} == {D1P1, D2P0, D3P0}
     assert conflicts[0]["versions"]["bob"] == [list(s) for s in sorted(BOB[D1P1])]
     assert json.loads((out / "agreement.json").read_text(encoding="utf-8"))["pairs"][0]["exact_f1"] == pytest.approx(14 / 19)
 
+    with pytest.raises(GovnerError, match=r"adjudicator 'jugde' is not a member of project 'loop' \(no such Doccano user\?\)$"):
+        pull(server.url, admin, project="loop", output=out, adjudicator="jugde")
     for key in (D1P1, D2P0):  # the adjudicator settles two of the three conflicts
         judge.annotate(key, ALICE[key])
         judge.confirm(key)
@@ -170,6 +206,7 @@ def test_annotation_loop(live_doccano, tmp_path: Path):
 
 
 @pytest.mark.doccano
+@pytest.mark.slow
 def test_push_stopped_midway_fails_cleanly_and_resumes(live_doccano, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     server = live_doccano
     texts = {(f"doc{i // 5}", i % 5): f"第{i}段：晋江市推进重点项目建设，增速位居全省第二。" for i in range(30)}
@@ -205,6 +242,7 @@ def test_push_stopped_midway_fails_cleanly_and_resumes(live_doccano, tmp_path: P
 
 
 @pytest.mark.doccano
+@pytest.mark.slow
 def test_wrong_password_is_one_clear_line(live_doccano, tmp_path: Path):
     server = live_doccano
     source = paragraphs_file(tmp_path, {("d1", 0): TEXTS[D1P0]})
@@ -235,7 +273,36 @@ def test_paragraphs_are_checked_before_anything_is_uploaded(tmp_path: Path):
     assert f"{bad}:3: key 'id' is reserved" in details and "out of range" in details
 
 
-def test_content_hash_ignores_position_but_not_document():
-    a = {"text": "晋江市", "doc_id": "d1", "para_index": 0, "offset": 0}
-    assert content_hash(a) == content_hash({**a, "para_index": 5, "offset": 99})
-    assert content_hash(a) != content_hash({**a, "doc_id": "d2"})
+@pytest.mark.doccano
+@pytest.mark.slow
+def test_local_server_keeps_its_data_private_and_answers_local_names_only(doccano_server_instance, tmp_path: Path):
+    """A server of its own, started with umask 000: every folder of its data 0700, every file 0600, exports included."""
+    home, port, admin = tmp_path / "home", doccano_server.free_port(), doccano_server_instance.admin
+    old = os.umask(0)
+    try:
+        doccano_server.up(home, port, admin=admin)
+    finally:
+        os.umask(old)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        source = tmp_path / "one.jsonl"
+        source.write_text(json.dumps({"text": TEXTS[D1P0], "label": [[0, 3, "GPE"]], "doc_id": "d1"}, ensure_ascii=False) + "\n")
+        push([source], url, admin, project="private", with_suggestions=False)
+        pull(url, admin, project="private", output=tmp_path / "out", confirmed_only=False)
+        found = [home, *home.rglob("*")]
+        assert any(p.suffix == ".zip" for p in found)  # the export Doccano kept in its media folder
+        assert (home / "db.sqlite3").exists()
+        loose = {
+            str(p.relative_to(home)): oct(stat.S_IMODE(p.stat().st_mode))
+            for p in found
+            if not p.is_symlink() and stat.S_IMODE(p.stat().st_mode) & 0o077
+        }
+        assert loose == {}
+        assert stat.S_IMODE(home.stat().st_mode) == 0o700
+
+        assert requests.get(f"{url}/v1/me", timeout=10).status_code == 403  # Django answers (and wants a login)
+        assert requests.get(f"http://localhost:{port}/v1/me", timeout=10).status_code == 403
+        assert requests.get(f"{url}/v1/me", headers={"Host": "evil.example"}, timeout=10).status_code == 400
+        assert requests.get(f"{url}/v1/me", headers={"Host": f"192.168.1.5:{port}"}, timeout=10).status_code == 400
+    finally:
+        doccano_server.down(home)

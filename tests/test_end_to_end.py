@@ -60,6 +60,18 @@ def test_ingest_pre_annotate_convert_train_evaluate_tag(work: Path):
     assert scores["micro"]["support"] == sum(len(r["label"]) for r in records())
     assert scores["micro"]["f"] > 0.5
 
+    # raw gold JSONL is scored through the tagger, exactly and by overlap, the same numbers as tagging gives
+    raw_scores = json.loads(govner("evaluate", str(work / "gold.jsonl"), "--model", str(model), "--json").stdout)
+    from pipeline import load
+    from pipeline.agreement import prediction_scores
+
+    tagger = load(model)
+    pairs = [([tuple(s) for s in r["label"]], [(e["start"], e["end"], e["label"]) for e in tagger(r["text"])]) for r in records()]
+    expected = prediction_scores(pairs)["micro"]
+    assert [raw_scores["micro"][k] for k in ("p", "r", "f", "support")] == pytest.approx([expected[k] for k in ("p", "r", "f", "support")])
+    assert raw_scores["micro"]["overlap"] == pytest.approx(expected["overlap"])
+    assert raw_scores["paragraphs"] == len(records()) and raw_scores["micro"]["overlap"]["f"] >= raw_scores["micro"]["f"] > 0.5
+
     out = govner("tag", str(work / "doc-jinjiang.txt"), "--model", str(model)).stdout
     (record,) = [json.loads(line) for line in out.splitlines()]
     assert record["text"] == (work / "doc-jinjiang.txt").read_text(encoding="utf-8")

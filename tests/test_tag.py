@@ -4,6 +4,7 @@ import codecs
 import csv
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -278,3 +279,76 @@ def test_every_entity_points_into_the_text_as_read(tagger: Tagger, text: str):
         assert text[ent["start"] : ent["end"]] == ent["text"]
         start, end = cleaned.from_original(ent["start"], ent["end"])
         assert NAMES[cleaned.text[start:end]] == ent["label"]  # what the model saw, mapped back exactly
+
+
+SENTENCES = ["比亚迪襄阳产业园二期项目开工建设。", "晋江市经济总量居全省第一。", "恒安集团、安踏体育营收增长。"]
+BREAKS = ["\n\n", "\r\n\r\n", "\r\n", "\n \n", "\n\u3000\u3000", "\n\n\n"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["各位代表：", "一、工作回顾", "（一）", "2024年", ""]), st.sampled_from(BREAKS),
+                          st.sampled_from(SENTENCES)), min_size=1, max_size=4))
+def test_the_shipped_model_keeps_names_whole_after_blank_lines_and_crlf(parts: list[tuple[str, str, str]]):
+    """A paragraph after a blank line (LF or CRLF) is tagged as it is alone: no lost first character, and no
+    entity starts or ends with whitespace or a line break."""
+    tagger = shipped_tagger()
+    text = "".join(head + brk + sentence for head, brk, sentence in parts)
+    found = tagger(text)
+    for ent in found:
+        assert ent["text"] == ent["text"].strip() and text[ent["start"] : ent["end"]] == ent["text"]
+    for sentence in {s for _, brk, s in parts if brk.replace("\r", "").count("\n") >= 2 and "\u3000" not in brk}:
+        alone = {e["text"] for e in tagger(sentence)}
+        assert alone <= {e["text"] for e in found}, (text, alone)
+
+
+_SHIPPED: list[Tagger] = []
+
+
+def shipped_tagger() -> Tagger:
+    if not _SHIPPED:
+        _SHIPPED.append(pipeline.load())
+    return _SHIPPED[0]
+
+
+def test_a_file_the_model_fails_on_is_one_error_and_the_rest_is_tagged(tmp_path: Path):
+    nlp = ruler_nlp()
+
+    @spacy.Language.component("fails_on_marker")
+    def fails_on_marker(doc: Doc) -> Doc:
+        if "炸" in doc.text:
+            raise ValueError("boom")
+        return doc
+
+    nlp.add_pipe("fails_on_marker")
+    good, bad = tmp_path / "a.txt", tmp_path / "b.txt"
+    good.write_text("晋江市经济总量居全省第一。\n", encoding="utf-8")
+    bad.write_text("晋江市经济总量居全省第一。\n\n炸\n", encoding="utf-8")
+    records = list(tag_module.tag_files([bad, good, bad], Tagger(nlp)))
+    failed = f"{bad}: the model failed on a piece of this text"
+    assert [r.get("error") for r in records] == [failed, None, failed]
+    assert [e["text"] for e in records[1]["entities"]] == ["晋江市", "全省第一"]
+    with pytest.raises(GovnerError, match="the model failed"):
+        Tagger(nlp)("炸")
+
+
+def test_inputs_once_by_real_path_without_the_runs_outputs_and_with_every_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    folder = tmp_path / "reports"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a.txt").write_text("晋江市。", encoding="utf-8")
+    (folder / "old-tags.html").write_text("<p>晋江市</p>", encoding="utf-8")
+    (folder / "loop.txt").symlink_to(folder / "loop.txt")
+    files, problems = expand_inputs([str(folder), str(folder / "sub" / ".." / "a.txt")], exclude=[folder / "old-tags.html"])
+    assert files == [folder / "a.txt"]
+    assert problems == [f"{folder / 'loop.txt'}: a link that leads to no file (broken, or a loop)"]
+    locked = folder / "locked"
+    locked.mkdir()
+    real_scandir = os.scandir
+
+    def scandir(path):  # a folder this user may not list (as root no chmod prevents it, so the refusal is staged)
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    _, problems = expand_inputs([str(folder)])
+    assert f"{locked}: cannot list folder (Permission denied)" in problems

@@ -1,0 +1,53 @@
+"""Agreement between the corpus and a blind second annotation of a sample of its paragraphs.
+
+``corpus/second-annotation/*.txt`` holds paragraphs annotated a second time by an annotator who saw only the
+plain text, the scheme and the guidelines: each block is ``### <doc_id> <para_index>`` and the paragraph in
+the authoring markup (``[[晋江市|GPE]]``). This script checks that each block's text is the corpus paragraph's
+text exactly, then prints span F1 between the two versions, exact and overlap, overall and per label
+(``pipeline.agreement.pair_agreement``), and how many documents the sample comes from:
+
+    .venv/bin/python benchmarks/second_annotation.py
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+from pipeline.agreement import pair_agreement
+from pipeline.markup import parse_markup
+from pipeline.scheme import spans_of
+
+ROOT = Path(__file__).resolve().parent.parent
+BLOCK = re.compile(r"^### (\S+) (\d+)\n", re.M)
+
+
+def versions(folder: Path) -> tuple[dict, dict]:
+    """``(corpus, second)``: paragraph key → spans, for every block of the second annotation."""
+    corpus, second = {}, {}
+    for path in sorted(folder.glob("*.txt")):
+        parts = BLOCK.split(path.read_text(encoding="utf-8"))[1:]
+        for doc_id, index, marked in zip(parts[::3], parts[1::3], parts[2::3]):
+            text, spans = parse_markup(marked.rstrip("\n"), f"{path} {doc_id} {index}")
+            rows = (ROOT / "corpus" / "annotated" / f"{doc_id}.jsonl").read_text(encoding="utf-8").splitlines()
+            record = json.loads(rows[int(index)])
+            if record["text"] != text:
+                sys.exit(f"{path}: {doc_id} paragraph {index}: the text differs from the corpus")
+            corpus[(doc_id, int(index))] = spans_of(record)
+            second[(doc_id, int(index))] = [tuple(s) for s in spans]
+    return corpus, second
+
+
+def main() -> None:
+    corpus, second = versions(ROOT / "corpus" / "second-annotation")
+    result = pair_agreement(corpus, second)
+    print(f"{result['paragraphs']} paragraphs of {len({doc for doc, _ in corpus})} documents, {result['spans_a']} spans in the corpus, "
+          f"{result['spans_b']} in the second annotation: exact F1 {result['exact_f1']:.3f}, overlap F1 {result['overlap_f1']:.3f}")
+    for label, s in result["per_label"].items():
+        print(f"  {label}: exact {s['exact_f1'] or 0:.3f}, overlap {s['overlap_f1'] or 0:.3f} ({s['spans_a']} / {s['spans_b']} spans)")
+
+
+if __name__ == "__main__":
+    main()

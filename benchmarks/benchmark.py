@@ -47,7 +47,7 @@ from pipeline.scheme import LABELS
 from pipeline.tag import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
-DEV_REAL = ROOT.parent / "shared" / "dev-real"
+REAL = {"path": ROOT.parent / "shared" / "dev-real"}  # --real; real reports by others, for choosing only
 
 Spans = set[tuple[int, int, str]]
 MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:end -->"
@@ -155,9 +155,9 @@ def raw_predictor(predict: Callable[[list[str]], list[Spans]]) -> Callable[[list
 
 def real_scores(predict: Callable[[list[str]], list[Spans]]) -> dict:
     """Exact and overlap scores on shared/dev-real (raw texts through ``predict``); {} where it is absent."""
-    if not DEV_REAL.exists():
+    if not REAL["path"].exists():
         return {}
-    records = gold_records(DEV_REAL)
+    records = gold_records(REAL["path"])
     found = predict([text for _, text, _ in records])
     return prediction_scores([(gold, sorted(pred)) for (_, _, gold), pred in zip(records, found)])
 
@@ -407,12 +407,19 @@ def write_markdown(results: dict, command: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="rules, crf, candidate names (substring), curve, speed, repro")
+    parser.add_argument("--skip", nargs="*", help="leave out the parts whose names contain one of these")
     parser.add_argument("--steps", type=int, default=4000, help="max training steps of every neural candidate (they may stop early)")
     parser.add_argument("--install", action="store_true", help="copy the default candidate to models/govner-zh")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--jobs", type=int, default=2, help="trainings at a time")
+    parser.add_argument("--real", type=Path, default=REAL["path"], help="gold JSONL of real reports by others (default ../shared/dev-real)")
     args = parser.parse_args()
-    wanted = lambda name: not args.only or any(o.lower() in name.lower() for o in args.only)  # noqa: E731
+    REAL["path"] = args.real
+    def wanted(name: str) -> bool:
+        if any(o.lower() in name.lower() for o in args.skip or ()):
+            return False
+        return not args.only or any(o.lower() in name.lower() for o in args.only)
+
     work = Path(tempfile.mkdtemp(prefix="govner-bench-"))
     parts = prepare(work)
     test = [doc for _, doc in parts["test"]]
@@ -426,8 +433,8 @@ def main() -> None:
         **{f"{split}_docs": len({doc_id for doc_id, _ in parts[split]}) for split in SPLITS},
         **{f"{split}_paragraphs": len(parts[split]) for split in SPLITS},
         "test_entities": sum(len(d.ents) for d in test),
-        **({"real_texts": len(gold_records(DEV_REAL)), "real_entities": sum(len(g) for *_, g in gold_records(DEV_REAL))}
-           if DEV_REAL.exists() else {}),
+        **({"real_texts": len(gold_records(REAL["path"])), "real_entities": sum(len(g) for *_, g in gold_records(REAL["path"]))}
+           if REAL["path"].exists() else {}),
     }
     results.setdefault("scores", {})
     results.setdefault("training", {})

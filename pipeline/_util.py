@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -43,11 +45,22 @@ def show_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def stop_on_sigterm() -> None:
+    """Let SIGTERM end a command the way Ctrl-C does, through the ``finally`` and ``except`` blocks, so that no
+    hidden ``.part`` file of an unfinished output is left behind (the default action would kill it on the spot)."""
+
+    def terminate(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 @app.callback()
 def main(
     version: bool = typer.Option(False, "--version", callback=show_version, is_eager=True, help="Print govner's version and exit"),
 ) -> None:
     """Entities in Chinese government work reports: ingest, pre-annotate, Doccano, train, evaluate, tag."""
+    stop_on_sigterm()
 
 
 corpus_app = typer.Typer(help="Check, count and build the annotated corpus.", no_args_is_help=True)
@@ -125,6 +138,8 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
                 record = json.loads(line)
             except json.JSONDecodeError as err:
                 raise GovnerError(f"{path}:{n}: invalid JSON ({err.msg})") from None
+            except (ValueError, RecursionError) as err:  # a 5,000-digit number, arrays nested thousands deep
+                raise GovnerError(f"{path}:{n}: JSON this tool does not read ({type(err).__name__}: {str(err)[:80]})") from None
             if not isinstance(record, dict):
                 raise GovnerError(f"{path}:{n}: expected a JSON object, got {type(record).__name__}")
             seen = True
@@ -139,16 +154,29 @@ def current_umask() -> int:
     return mask
 
 
+# what makes writing an output fail, as opposed to a bug: no permission, read-only or full disk, quota, too big
+OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.ENOENT, errno.ENOTDIR}
+
+
 @contextmanager
 def atomic_output(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
-    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    """Write to a temporary file beside ``path`` and move it into place only when the block succeeds; a folder
+    that cannot be written or a full disk is one line naming ``path``, and no partial file is left behind."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as err:
+        raise GovnerError(f"{path}: cannot write ({err.strerror or err})") from None
     os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes it 0600; an output file follows the umask like any other
     try:
         with os.fdopen(fd, mode, encoding=encoding if "b" not in mode else None) as f:
             yield f
         os.replace(tmp, path)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        if err.errno in OUTPUT_ERRNOS:
+            raise GovnerError(f"{path}: cannot write ({err.strerror or err})") from None
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

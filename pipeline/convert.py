@@ -6,7 +6,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import spacy
 import typer
 from sklearn.model_selection import train_test_split
 from spacy.language import Language
@@ -15,13 +14,9 @@ from spacy.tokens import Doc, DocBin
 from ._util import GovnerError, app, atomic_output, jsonl_files, msg, read_jsonl, run_cli
 from .clean import clean
 from .scheme import RecordError, check_record, describe
+from .tokens import blank_nlp
 
 SPLITS = ("train", "dev", "test")
-
-
-def blank_nlp() -> Language:
-    """The tokenizer annotations are stored with: one token per character, like the default model."""
-    return spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "char"}}})
 
 
 def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[str]]:

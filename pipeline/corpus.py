@@ -10,10 +10,9 @@ from pathlib import Path
 import typer
 
 from ._util import GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
-from .ingest import paragraph_id
 from .markup import MarkupError, parse_document
 from .resources import CHECKOUT, CONFIGS
-from .scheme import LABELS, RecordError, check_record, reserved_key_problems, spans_of
+from .scheme import LABELS, RecordError, check_record, paragraph_id, reserved_key_problems, spans_of
 
 CORPUS = CHECKOUT / "corpus"
 META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")

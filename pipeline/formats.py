@@ -10,6 +10,7 @@ import csv
 import html
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -109,8 +110,20 @@ class JsonlWriter:
         """Nothing follows the last record."""
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LINE_BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029]")
+
+
+def csv_cell(value: str) -> str:
+    """A text cell as Excel should show it: on one line (line breaks inside a name or sentence, as PDFs leave them,
+    become spaces) and never read as a formula (a cell starting with = + - @ gets a leading apostrophe, which
+    Excel hides). The exact text stays in the JSONL output; ``start``/``end`` point into it."""
+    value = LINE_BREAKS.sub(" ", value)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 class CsvWriter:
-    """One row per entity, with the sentence around it."""
+    """One row per entity, with the sentence around it; text cells through ``csv_cell``."""
 
     def __init__(self, f: IO[str], summary: BatchSummary) -> None:
         self.writer = csv.writer(f)
@@ -120,7 +133,8 @@ class CsvWriter:
         cleaned = clean(record["text"]) if record["entities"] else None
         for ent in record["entities"]:
             sentence = sentence_around(cleaned, ent["start"], ent["end"])
-            self.writer.writerow([record["source"], ent["label"], ent["text"], ent["start"], ent["end"], sentence])
+            row = [csv_cell(record["source"]), ent["label"], csv_cell(ent["text"]), ent["start"], ent["end"], csv_cell(sentence)]
+            self.writer.writerow(row)
 
     def finish(self) -> None:
         """Nothing follows the last row."""
@@ -227,4 +241,4 @@ def write_summary(path: Path, summary: BatchSummary) -> None:
     with _text_output(path, "utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(SUMMARY_FIELDS)
-        writer.writerows(summary.rows())
+        writer.writerows((label, csv_cell(name), reports, mentions) for label, name, reports, mentions in summary.rows())

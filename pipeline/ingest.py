@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,13 +10,9 @@ import typer
 
 from ._util import GovnerError, app, msg, run_cli, write_jsonl
 from .readers import read_report
+from .scheme import paragraph_id
 
 BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
-
-
-def paragraph_id(text: str) -> str:
-    """A stable id from the paragraph's content, so the same paragraph is recognised wherever it reappears."""
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def split_paragraphs(text: str) -> Iterator[tuple[int, str]]:

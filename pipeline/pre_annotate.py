@@ -8,10 +8,10 @@ import typer
 from spacy.language import Language
 
 from ._util import GovnerError, app, msg, read_jsonl, run_cli, write_jsonl
-from .convert import blank_nlp
 from .rules import DEFAULT_PATTERNS
 from .scheme import RecordError, check_record, reserved_key_problems, spans_of
 from .tag import Tagger
+from .tokens import blank_nlp
 
 
 def rules_nlp(patterns: Path = DEFAULT_PATTERNS) -> Language:
@@ -26,13 +26,14 @@ def suggester(model: Path | None, patterns: Path = DEFAULT_PATTERNS) -> Tagger:
     return Tagger.load(model) if model else Tagger(rules_nlp(patterns))
 
 
-def suggest(records: list[dict], tagger: Tagger) -> list[dict]:
-    """Records with suggestions added; spans already there are kept, suggestions never overlap them."""
+def suggest(records: list[dict], tagger: Tagger, annotated_too: bool = False) -> list[dict]:
+    """Records with suggestions added. Spans already there (a person's) are always kept as they are; a record
+    that has any gets no suggestions unless ``annotated_too``, and then only ones that overlap none of them."""
     out = []
     for record, found in zip(records, tagger.pipe(r["text"] for r in records)):
         kept = [list(s) for s in spans_of(record)]
         taken = [(s, e) for s, e, _ in kept]
-        for ent in found:
+        for ent in found if annotated_too or not kept else ():
             if all(ent["end"] <= s or ent["start"] >= e for s, e in taken):
                 kept.append([ent["start"], ent["end"], ent["label"]])
         record = {k: v for k, v in record.items() if k != "entities"}
@@ -40,7 +41,9 @@ def suggest(records: list[dict], tagger: Tagger) -> list[dict]:
     return out
 
 
-def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patterns: Path = DEFAULT_PATTERNS) -> dict:
+def pre_annotate(
+    input_path: Path, output: Path, model: Path | None = None, patterns: Path = DEFAULT_PATTERNS, annotated_too: bool = False
+) -> dict:
     """Read paragraph JSONL, add suggestions, write Doccano JSONL; returns counts."""
     records = []
     for line, record in read_jsonl(input_path):
@@ -53,7 +56,7 @@ def pre_annotate(input_path: Path, output: Path, model: Path | None = None, patt
             raise GovnerError(problems[0], details=problems[1:])
         records.append(record)
     tagger = suggester(model, patterns)
-    annotated = suggest(records, tagger)
+    annotated = suggest(records, tagger, annotated_too)
     write_jsonl(output, annotated)
     return {"paragraphs": len(annotated), "entities": sum(len(r["label"]) for r in annotated), "output": str(output)}
 
@@ -64,7 +67,10 @@ def pre_annotate_cli(
     output: Path = typer.Option(..., "--output", "-o", help="Doccano JSONL to write"),
     model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),
     patterns: Path = typer.Option(DEFAULT_PATTERNS, "--patterns", help="Rule patterns file"),
+    annotated_too: bool = typer.Option(
+        False, "--suggest-annotated", help="Also add suggestions (never overlapping) to paragraphs that already have spans"
+    ),
 ) -> None:
-    """Pre-annotate paragraphs with rules or a model."""
-    result = run_cli(pre_annotate, input_path, output, model, patterns)
+    """Pre-annotate paragraphs with rules or a model; a paragraph's existing spans are never changed."""
+    result = run_cli(pre_annotate, input_path, output, model=model, patterns=patterns, annotated_too=annotated_too)
     msg.good(f"{result['entities']} suggested entities in {result['paragraphs']} paragraphs → {output}")

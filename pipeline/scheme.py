@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import re
 import unicodedata
 
 LABELS: tuple[str, ...] = ("PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE")
@@ -15,6 +17,12 @@ COLORS: dict[str, str] = {
     "ORG": "#0069ff",
     "GPE": "#ffa5ff",
 }
+
+
+def paragraph_id(text: str) -> str:
+    """A stable id from the paragraph's content (the ``para_id`` of a record), so the same paragraph is
+    recognised wherever it reappears."""
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
 def span_edge_problem(span_text: str) -> str | None:
@@ -41,10 +49,13 @@ def _allowed_edge_punct(edge: str, ch: str, span_text: str) -> bool:
 
 
 Span = tuple[int, int, str]
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def spans_of(record: dict) -> list[Span]:
     """The spans of a Doccano record: ``label`` as ``[[start, end, label]]`` or ``entities`` as dicts (newer exports)."""
+    if "entities" in record and "label" in record:
+        raise ValueError("has both 'label' and 'entities': which spans are meant is ambiguous (keep one)")
     if "entities" in record:
         return [(e["start_offset"], e["end_offset"], e["label"]) for e in record["entities"]]
     raw = record.get("label", [])
@@ -64,7 +75,9 @@ def span_problems(text: str, spans: list[Span]) -> list[tuple[Span, str]]:
     valid: list[Span] = []
     for span in spans:
         start, end, label = span
-        if not (isinstance(start, int) and isinstance(end, int)) or not 0 <= start < end <= len(text):
+        if not (type(start) is int and type(end) is int):  # bool is an int to isinstance; 1.0 and "1" are no offsets
+            problems.append((span, "has an offset that is not an integer"))
+        elif not 0 <= start < end <= len(text):
             problems.append((span, f"is out of range for a text of {len(text)} characters"))
         elif label not in LABELS:
             problems.append((span, f"has unknown label {label!r} (scheme: {', '.join(LABELS)})"))
@@ -95,6 +108,9 @@ def check_record(record: dict, where: str) -> tuple[list[Span], set[Span], list[
     text = record.get("text")
     if not isinstance(text, str) or not text.strip():
         raise RecordError(f"{where}: record has no 'text'")
+    if surrogate := LONE_SURROGATE.search(text):
+        code = f"U+{ord(surrogate.group()):04X}"
+        raise RecordError(f"{where}: text holds a lone surrogate ({code}) at {surrogate.start()}, which is not valid Unicode")
     try:
         spans = spans_of(record)
     except (ValueError, KeyError, TypeError) as err:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import glob
 import os
 import re
+import shutil
 import sys
+import tempfile
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -86,8 +88,9 @@ class Tagger:
             name = Path(name)
         try:
             return cls(spacy.load(name), t2s=t2s)
-        except (OSError, ValueError) as err:
-            raise GovnerError(f"{name}: cannot load model ({err})") from None
+        except (OSError, ValueError, KeyError, ImportError) as err:  # missing, a broken config, an unknown language
+            first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+            raise GovnerError(f"{name}: cannot load model ({first})") from None
 
     def __call__(self, text: str) -> list[dict]:
         entities = next(self.pipe([text]))
@@ -261,8 +264,7 @@ def tag(
     written = [*(outputs or []), *([summary_path] if summary_path else [])]
     check_outputs(inputs, written)
     targets: list[tuple[str, Path | IO[str]]] = [(format_of(path, fmt), path) for path in outputs or []]
-    if not targets:
-        targets = [(format_of(Path("-"), fmt or "jsonl"), stdout or sys.stdout)]
+    stream = None if targets else stdout or sys.stdout
     files, errors = expand_inputs(inputs, exclude=written)
     if errors and not keep_going:
         raise GovnerError(f"{errors[0]} ({STOPPED})")
@@ -277,7 +279,11 @@ def tag(
     counts = {"files": 0, "entities": 0, "characters": 0}
     started = time.perf_counter()
     with ExitStack() as stack:
-        writers = [stack.enter_context(open_writer(f, output, summary)) for f, output in targets]
+        if stream is not None:  # with --fail-fast, records reach standard output only when the whole batch succeeded
+            held = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8")) if not keep_going else stream
+            targets = [(format_of(Path("-"), fmt or "jsonl"), held)]
+        finishing = stack.enter_context(ExitStack())  # closed below, before the held records are copied out
+        writers = [finishing.enter_context(open_writer(f, output, summary)) for f, output in targets]
         bar = stack.enter_context(tqdm(total=len(files), unit="file", file=sys.stderr, disable=None if progress is None else not progress))
         for record in tag_files(files, tagger, n_process):
             bar.update()
@@ -295,8 +301,12 @@ def tag(
             bar.set_postfix_str(f"{counts['characters'] / (time.perf_counter() - started):,.0f} chars/s", refresh=False)
         if not counts["files"]:
             raise GovnerError(f"{', '.join(inputs)}: no file could be tagged, nothing written", details=errors)
-    if summary_path:
-        write_summary(summary_path, summary)
+        if summary_path:  # inside the block: if it cannot be written, neither is any other output
+            write_summary(summary_path, summary)
+        finishing.close()  # every writer finished, every file moved into place
+        if stream is not None and not keep_going:
+            held.seek(0)
+            shutil.copyfileobj(held, stream)
     return {**counts, "seconds": time.perf_counter() - started, "errors": errors, "per_label": summary.per_label()}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import srsly
 import typer
 from spacy.cli.train import train as spacy_train
+from spacy.util import get_lang_class, load_config
 from thinc.api import Config
 
 from . import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
@@ -25,13 +26,40 @@ def train(
     for path in (config, train_path, dev_path):
         require_file(path)
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
+    check_config(config, settings)
     try:
         spacy_train(config, output, use_gpu=use_gpu, overrides=settings)
     except SystemExit as err:  # spaCy reports config errors with wasabi and exits
         raise GovnerError(f"{config}: training stopped (exit code {err.code}); see the messages above") from None
+    except (ValueError, KeyError, ImportError) as err:  # a config with missing keys, an unknown language or factory
+        first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise GovnerError(f"{config}: not a usable training config ({first})") from None
     for saved in (output / "model-best", output / "model-last"):
         forget_absolute_paths(saved / "config.cfg")
     return output / "model-best"
+
+
+REQUIRED_SECTIONS = ("paths", "nlp", "components", "corpora", "training", "initialize")
+
+
+def check_config(config: Path, settings: dict) -> None:
+    """One line for a config spaCy would refuse with a screenful (or a traceback): unreadable, without the
+    sections a training config needs, with an override that does not fit, or naming an unknown language."""
+    try:
+        loaded = load_config(config, overrides={k: v for k, v in settings.items() if k.split(".")[0] in read_sections(config)})
+    except (ValueError, KeyError, OSError) as err:
+        first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
+        raise GovnerError(f"{config}: not a usable training config ({first})") from None
+    if missing := [section for section in REQUIRED_SECTIONS if section not in loaded]:
+        raise GovnerError(f"{config}: not a usable training config (no [{'], ['.join(missing)}] section)")
+    try:
+        get_lang_class(loaded["nlp"].get("lang", ""))
+    except (ImportError, KeyError, ValueError):
+        raise GovnerError(f"{config}: not a usable training config (unknown language {loaded['nlp'].get('lang')!r})") from None
+
+
+def read_sections(config: Path) -> set[str]:
+    return {line.strip()[1:-1].split(".")[0] for line in config.read_text(encoding="utf-8").splitlines() if line.startswith("[")}
 
 
 def forget_absolute_paths(config_path: Path) -> None:

@@ -5,7 +5,8 @@ import pytest
 from spacy.tokens import DocBin
 
 from pipeline._util import GovnerError
-from pipeline.convert import blank_nlp, convert, record_to_doc, split_documents
+from pipeline.convert import convert, record_to_doc, split_documents
+from pipeline.tokens import blank_nlp
 
 from .mini_corpus import records
 

@@ -8,9 +8,10 @@ import spacy
 from spacy.training import Example
 
 from pipeline._util import GovnerError
-from pipeline.convert import blank_nlp, record_to_doc
+from pipeline.convert import record_to_doc
 from pipeline.crf import Lexicons, bio_spans, bio_tags, char_features, gazetteer_positions, head_positions, list_context, read_classes
 from pipeline.resources import CHECKOUT
+from pipeline.tokens import blank_nlp
 
 from .mini_corpus import records
 

@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 
 from pipeline._util import GovnerError
-from pipeline.ingest import ingest, ingest_file, paragraph_id, split_paragraphs
+from pipeline.ingest import ingest, ingest_file, split_paragraphs
+from pipeline.scheme import paragraph_id
 
 
 def test_split_on_blank_lines_keeps_offsets():

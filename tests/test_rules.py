@@ -34,7 +34,9 @@ def test_firsts_are_not_rankings(nlp):
 
 def test_suggestions_keep_existing_spans(nlp):
     record = {"text": "晋江市增速位居全省第二。", "label": [[0, 2, "ORG"]]}
-    (out,) = suggest([record], Tagger(nlp))
+    (untouched,) = suggest([record], Tagger(nlp))
+    assert untouched["label"] == [[0, 2, "ORG"]]  # a person's spans are left as they are, nothing added
+    (out,) = suggest([record], Tagger(nlp), annotated_too=True)
     assert [0, 2, "ORG"] in out["label"]
     assert all(not (s < 2 and e > 0) for s, e, label in out["label"] if label != "ORG")
     assert [7, 11, "RANKING"] in out["label"]

@@ -20,10 +20,11 @@ import pipeline
 from pipeline import tag as tag_module
 from pipeline._util import GovnerError, app
 from pipeline.clean import clean
-from pipeline.convert import blank_nlp
+from pipeline.formats import csv_cell
 from pipeline.pre_annotate import rules_nlp
 from pipeline.readers import read_report
 from pipeline.tag import MAX_CHUNK, Tagger, chunks, expand_inputs, tag, tag_files
+from pipeline.tokens import blank_nlp
 
 from .test_readers import HTML, PDF_PAGES, REPORT, make_docx, make_pdf
 
@@ -117,8 +118,8 @@ def test_mixed_folder_into_every_format(tmp_path: Path, mixed: Path, tagger: Tag
     assert len(rows) == len(expected)
     texts = {r["source"]: r["text"] for r in records}
     for row, (source, ent) in zip(rows, expected):
-        assert (row["source"], row["label"], row["text"]) == (source, ent["label"], ent["text"])
-        assert texts[source][int(row["start"]) : int(row["end"])] == row["text"]
+        assert (row["source"], row["label"], row["text"]) == (source, ent["label"], csv_cell(ent["text"]))
+        assert csv_cell(texts[source][int(row["start"]) : int(row["end"])]) == row["text"]  # offsets into the text as read
         assert "".join(row["text"].split()) in row["sentence"]
 
     page = out["html"].read_text(encoding="utf-8")
@@ -352,3 +353,15 @@ def test_inputs_once_by_real_path_without_the_runs_outputs_and_with_every_proble
     monkeypatch.setattr(os, "scandir", scandir)
     _, problems = expand_inputs([str(folder)])
     assert f"{locked}: cannot list folder (Permission denied)" in problems
+
+
+def test_csv_cells_stay_on_one_line_and_are_never_formulas(tmp_path: Path):
+    assert csv_cell("福州大学先进制\n造学院") == "福州大学先进制 造学院" and csv_cell("a\r\nb") == "a b"
+    assert [csv_cell(v) for v in ("=1+1", "+86", "-3", "@SUM(A1)", "晋江市")] == ["'=1+1", "'+86", "'-3", "'@SUM(A1)", "晋江市"]
+    report = tmp_path / "=cmd.txt"
+    report.write_text("晋江\n市经济总量居全省第一。\n", encoding="utf-8")
+    out = tmp_path / "tags.csv"
+    tag([str(report)], Tagger(ruler_nlp()), outputs=[out], progress=False)
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    assert rows[1][0] == "'" + str(report) if str(report).startswith("=") else rows[1][0] == str(report)
+    assert all("\n" not in cell and "\r" not in cell for row in rows for cell in row)

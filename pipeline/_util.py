@@ -81,6 +81,12 @@ class GovnerError(Exception):
         self.details = details or []
 
 
+def count(n: int, noun: str) -> str:
+    """``1 file``, ``2 files``, ``1,024 entities``: a number with its noun, in the plural when it is not one."""
+    plural = noun[:-1] + "ies" if noun.endswith("y") else noun + "s"
+    return f"{n:,} {noun if n == 1 else plural}"
+
+
 def say_error(message: str, warning: bool = False) -> None:
     """One line on standard error, with wasabi's sign and colour only where standard error is a terminal."""
     printer = OneLinePrinter(no_print=True, pretty=sys.stderr.isatty())

@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from ._util import GovnerError, app, atomic_output, jsonl_files, msg, read_jsonl, run_cli
+from ._util import GovnerError, app, atomic_output, count, jsonl_files, msg, read_jsonl, run_cli
 from .clean import clean
 from .scheme import RecordError, check_record, describe
 from .tokens import blank_nlp
@@ -151,9 +151,10 @@ def convert_cli(
     """Convert Doccano JSONL to DocBin train/dev/test splits (documents already split keep their split)."""
     result = run_cli(convert, paths, output_dir, dev=dev, test=test, seed=seed, skip_invalid=skip_invalid, reshuffle=reshuffle)
     if result["kept"]:
-        msg.info(f"{result['kept']} documents kept the split of {output_dir / 'splits.json'} (--reshuffle to split anew)")
+        msg.info(f"{count(result['kept'], 'document')} kept the split of {output_dir / 'splits.json'} (--reshuffle to split anew)")
     for problem in result["problems"]:
         msg.warn(problem)
     for split, counts in result["splits"].items():
         n_ents = sum(counts["entities"].values())
-        msg.good(f"{split}: {counts['documents']} documents, {counts['paragraphs']} paragraphs, {n_ents} entities")
+        what = [count(counts["documents"], "document"), count(counts["paragraphs"], "paragraph"), count(n_ents, "entity")]
+        msg.good(f"{split}: {', '.join(what)}")

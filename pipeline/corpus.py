@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 
-from ._util import GovnerError, corpus_app, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
+from ._util import GovnerError, corpus_app, count, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
 from .markup import MarkupError, parse_document
 from .resources import CHECKOUT, CONFIGS
 from .scheme import LABELS, RecordError, check_record, paragraph_id, reserved_key_problems, spans_of
@@ -253,7 +253,7 @@ def build_cli(
 ) -> None:
     """Turn authoring markup into the corpus' Doccano JSONL and raw text."""
     result = run_cli(build, src, out)
-    msg.good(f"Built {result['documents']} documents into {out}")
+    msg.good(f"Built {count(result['documents'], 'document')} into {out}")
 
 
 @corpus_app.command("check")
@@ -265,7 +265,7 @@ def check_cli(
     result = run_cli(check, path, None, strict)
     for warning in result["warnings"]:
         msg.warn(warning)
-    msg.good(f"{result['paragraphs']} paragraphs: no errors, {len(result['warnings'])} warning(s)")
+    msg.good(f"{count(result['paragraphs'], 'paragraph')}: no errors, {count(len(result['warnings']), 'warning')}")
 
 
 @corpus_app.command("stats")

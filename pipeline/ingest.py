@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from ._util import GovnerError, app, msg, run_cli, write_jsonl
+from ._util import GovnerError, app, count, msg, run_cli, write_jsonl
 from .readers import read_report
 from .scheme import paragraph_id
 
@@ -64,4 +64,4 @@ def ingest_cli(
 ) -> None:
     """Split reports into paragraphs with stable ids and offsets."""
     result = run_cli(ingest, paths, output)
-    msg.good(f"{result['paragraphs']} paragraphs from {result['files']} files → {output}")
+    msg.good(f"{count(result['paragraphs'], 'paragraph')} from {count(result['files'], 'file')} → {output}")

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from spacy.language import Language
 
-from ._util import GovnerError, app, msg, read_jsonl, run_cli, write_jsonl
+from ._util import GovnerError, app, count, msg, read_jsonl, run_cli, write_jsonl
 from .rules import DEFAULT_PATTERNS
 from .scheme import RecordError, check_record, reserved_key_problems, spans_of
 from .tag import Tagger
@@ -73,4 +73,4 @@ def pre_annotate_cli(
 ) -> None:
     """Pre-annotate paragraphs with rules or a model; a paragraph's existing spans are never changed."""
     result = run_cli(pre_annotate, input_path, output, model=model, patterns=patterns, annotated_too=annotated_too)
-    msg.good(f"{result['entities']} suggested entities in {result['paragraphs']} paragraphs → {output}")
+    msg.good(f"{count(result['entities'], 'suggested entity')} in {count(result['paragraphs'], 'paragraph')} → {output}")

@@ -27,7 +27,7 @@ from tqdm import tqdm
 from wasabi import table
 
 from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from ._util import GovnerError, OneLinePrinter, app, run_cli
+from ._util import GovnerError, OneLinePrinter, app, count, run_cli
 from .clean import clean
 from .formats import BatchSummary, format_of, open_writer, write_summary
 from .readers import READABLE_SUFFIXES, read_report, reader_for, safe_name
@@ -344,7 +344,8 @@ def tag_cli(
         print(say.fail(error), file=sys.stderr)
     rate = result["characters"] / max(result["seconds"], 1e-9)
     written = [*output, *([summary] if summary else [])]
-    done = f"{result['files']} files, {result['entities']} entities, {result['characters']:,} characters in {result['seconds']:.1f} s"
+    done = ", ".join([count(result["files"], "file"), count(result["entities"], "entity"), count(result["characters"], "character")])
+    done += f" in {result['seconds']:.1f} s"
     print(say.good(f"{done} ({rate:,.0f} characters/s)" + (f" → {', '.join(map(str, written))}" if written else "")), file=sys.stderr)
     rows = [(label, c["reports"], c["mentions"], c["names"]) for label, c in result["per_label"].items()]
     print(table(rows, header=("label", "reports", "mentions", "names"), aligns=("l", "r", "r", "r")), file=sys.stderr)

@@ -94,3 +94,9 @@ def test_prediction_scores_by_hand():
     assert (ent["p"], ent["r"], ent["f"], ent["support"]) == (0.0, 0.0, 0.0, 1)
     assert scores["per_label"]["PROJECT"] == {"p": 0.0, "r": 0.0, "f": 0.0, "support": 0, "predicted": 0,
                                              "overlap": {"p": 0.0, "r": 0.0, "f": 0.0}}
+
+
+def test_counts_read_as_english():
+    from pipeline._util import count
+
+    assert [count(1, "file"), count(2, "file"), count(0, "entity"), count(1024, "entity")] == ["1 file", "2 files", "0 entities", "1,024 entities"]

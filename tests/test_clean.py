@@ -6,7 +6,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import FULL_TO_HALF, HALF_TO_FULL, PAGE_NUMBER, clean
+from pipeline.clean import COMPATIBLE, FULL_TO_HALF, HALF_TO_FULL, PAGE_NUMBER, clean
 
 BODY = "全市经济总量连续二十八年居全省县域经济首位，一批名企名品从晋江走向世界，"  # a full line of a PDF page
 
@@ -56,6 +56,14 @@ def test_widths_spaces_and_windows_line_ends():
     assert clean(page(BODY, BODY + "安踏体 \r", "育。", BODY).replace("\n", "\r\n")).text.count("安踏体育") == 1
 
 
+def test_compatibility_ideographs_are_read_as_the_ideographs_they_stand_for():
+    text = "⼯业园区建设，⽐亚迪项目\r\n⼆期"  # Kangxi radicals as a Chromium-printed PDF gives them, and a CRLF
+    cleaned = clean(text)
+    assert cleaned.text == "工业园区建设，比亚迪项目\n二期"
+    start, end = cleaned.to_original(7, 12)
+    assert text[start:end] == "⽐亚迪项目"  # offsets still point into the text as read
+
+
 def test_traditional_to_simplified_keeps_positions():
     text = "晉江市經濟總量居全省首位，恆安集團、九牧集團擴產。\n乾隆年間"
     cleaned = clean(text, t2s=True)
@@ -66,7 +74,7 @@ def test_traditional_to_simplified_keeps_positions():
 
 # texts like extracted reports: Chinese, both punctuation widths, layout whitespace, page furniture, traditional
 PIECES = ["晋江市", "安踏体育", "全省第一", "2022年晋江市政府工作报告", "— 3 —", "第 2 页", "一、", "（二）", BODY, "晉江", "１２％", "1,0"]
-ALPHABET = "晋江市安踏体育全省第一的和在，。、；：,.;:()!?“” \t\u3000\r\n\n\n0123456789—-页恆集團"
+ALPHABET = "晋江市安踏体育全省第一的和在，。、；：,.;:()!?“” \t\u3000\r\n\n\n0123456789—-页恆集團⼯⽐⼆\uf900\u2e9f"
 texts = st.lists(st.one_of(st.sampled_from(PIECES), st.text(ALPHABET, max_size=6)), max_size=40).map("".join)
 
 
@@ -80,7 +88,7 @@ def test_every_cleaned_character_points_at_its_original(text: str, t2s: bool):
     for position, (original, char) in enumerate(zip(index, cleaned.text)):
         assert cleaned.index[position] == original
         source = text[original]
-        assert char == source or char == HALF_TO_FULL.get(source) or ord(char) == FULL_TO_HALF.get(ord(source)) or t2s
+        assert char in (source, HALF_TO_FULL.get(source), COMPATIBLE.get(ord(source))) or ord(char) == FULL_TO_HALF.get(ord(source)) or t2s
     # only whitespace is deleted, and page numbers that a join crossed
     kept = set(index)
     furniture = {i for m in re.finditer(r"[^\n]+", text) if PAGE_NUMBER.fullmatch(m.group().strip()) for i in range(*m.span())}

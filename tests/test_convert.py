@@ -79,6 +79,13 @@ def test_skip_invalid_marks_span_missing(tmp_path: Path):
     rows[0] = {**rows[0], "label": [[0, 3, "GPE"], [1, 4, "ORG"]]}
     result = convert([write(tmp_path / "bad.jsonl", rows)], tmp_path / "out", skip_invalid=True)
     assert len(result["problems"]) == 1 and "overlaps" in result["problems"][0]
+    # the overlapping span's characters are missing (neither entity nor outside), the valid one stays an entity
+    text = rows[0]["text"]
+    nlp = blank_nlp()
+    docs = [d for split in ("train", "dev", "test") for d in DocBin().from_disk(tmp_path / "out" / f"{split}.spacy").get_docs(nlp.vocab)]
+    (doc,) = [d for d in docs if d.text == text]
+    assert [(e.start_char, e.end_char, e.label_) for e in doc.ents] == [(0, 3, "GPE")]
+    assert [t.ent_iob_ for t in doc[:5]] == ["B", "I", "I", "", "O"]  # 3 is missing: it was inside the ORG span only
 
 
 def test_documents_keep_their_split_when_the_corpus_grows(tmp_path: Path):

@@ -11,8 +11,10 @@ from sklearn.model_selection import train_test_split
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from ._util import GovnerError, app, atomic_output, count, jsonl_files, msg, read_jsonl, run_cli
 from .clean import clean
+from .console import app, count, msg, run_cli
+from .errors import GovnerError
+from .files import atomic_output, jsonl_files, read_jsonl
 from .scheme import RecordError, check_record, describe
 from .tokens import blank_nlp
 

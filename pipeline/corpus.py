@@ -9,7 +9,9 @@ from pathlib import Path
 
 import typer
 
-from ._util import GovnerError, corpus_app, count, jsonl_files, msg, read_jsonl, run_cli, write_jsonl
+from .console import corpus_app, count, msg, run_cli
+from .errors import GovnerError
+from .files import jsonl_files, read_jsonl, write_jsonl
 from .markup import MarkupError, parse_document
 from .resources import CHECKOUT, CONFIGS
 from .scheme import LABELS, RecordError, check_record, paragraph_id, reserved_key_problems, spans_of

@@ -26,7 +26,7 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import filter_spans
 
-from ._util import GovnerError
+from .errors import GovnerError, ModelError
 from .features import char_words
 from .resources import CHECKOUT
 
@@ -340,10 +340,10 @@ class CharCRF:
             cfg = srsly.read_json(path / "cfg")
             model = (path / "crf.model").read_bytes()
         except (OSError, ValueError) as err:
-            raise GovnerError(f"{path}: cannot read the CRF ({err})") from None
+            raise ModelError(f"{path}: cannot read the CRF ({err})") from None
         expected = cfg.pop("crf_sha256", None)
         if not model or (expected and hashlib.sha256(model).hexdigest() != expected):
-            raise GovnerError(f"{path / 'crf.model'}: damaged (its checksum differs from the one saved with it)")
+            raise ModelError(f"{path / 'crf.model'}: damaged (its checksum differs from the one saved with it)")
         self.cfg = cfg
         heads = path / "heads.tsv"
         clusters = path / "clusters.tsv"

@@ -23,7 +23,7 @@ from pathlib import Path
 import typer
 from tqdm import tqdm
 
-from ._util import GovnerError, atomic_output, doccano_app, jsonl_files, msg, read_jsonl, run_cli
+from .console import doccano_app, msg, run_cli
 from .doccano_api import Doccano, doccano_errors
 from .doccano_plan import (
     INTERNAL_KEYS,
@@ -48,6 +48,8 @@ from .doccano_plan import (
     unwrap_markdown,
 )
 from .doccano_server import DEFAULT_HOME, HOME_ENV, URL_ENV, credentials, password_for, password_problem, resolve_url
+from .errors import GovnerError
+from .files import atomic_output, jsonl_files, read_jsonl
 from .pre_annotate import suggest, suggester
 from .resources import resource
 from .rules import DEFAULT_PATTERNS

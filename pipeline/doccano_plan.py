@@ -25,8 +25,8 @@ from collections import Counter
 from pathlib import Path
 
 from . import agreement as agree
-from ._util import GovnerError
 from .doccano_colors import text_color
+from .errors import GovnerError
 from .scheme import Span, describe, span_problems
 
 SUGGESTED_KEY = "suggestions_given_to"  # shown to annotators in Doccano's metadata panel, so named for them

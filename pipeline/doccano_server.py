@@ -30,7 +30,9 @@ from pathlib import Path
 import requests
 import typer
 
-from ._util import GovnerError, atomic_output, doccano_app, msg, run_cli
+from .console import doccano_app, msg, run_cli
+from .errors import GovnerError
+from .files import atomic_output
 from .resources import resource
 
 DEFAULT_HOME = Path(".doccano")

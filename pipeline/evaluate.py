@@ -18,8 +18,10 @@ from spacy.tokens import DocBin
 from spacy.training import Example
 
 from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from ._util import GovnerError, app, jsonl_files, msg, read_jsonl, require_file, run_cli
 from .agreement import prediction_scores
+from .console import app, msg, run_cli
+from .errors import GovnerError
+from .files import jsonl_files, read_jsonl, require_file
 from .resources import DEFAULT_MODEL
 from .scheme import LABELS, RecordError, Span, check_record
 

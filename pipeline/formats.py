@@ -19,8 +19,9 @@ from typing import IO
 
 from spacy import displacy
 
-from ._util import GovnerError, atomic_output
 from .clean import Cleaned, clean
+from .errors import GovnerError
+from .files import atomic_output
 from .scheme import COLORS, LABELS
 
 FORMATS = ("jsonl", "csv", "html", "duckdb")  # duckdb: the facts database of pipeline/facts (issue 13)

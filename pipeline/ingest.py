@@ -8,7 +8,9 @@ from pathlib import Path
 
 import typer
 
-from ._util import GovnerError, app, count, msg, run_cli, write_jsonl
+from .console import app, count, msg, run_cli
+from .errors import GovnerError
+from .files import write_jsonl
 from .readers import read_report
 from .scheme import paragraph_id
 

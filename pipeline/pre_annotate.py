@@ -7,7 +7,9 @@ from pathlib import Path
 import typer
 from spacy.language import Language
 
-from ._util import GovnerError, app, count, msg, read_jsonl, run_cli, write_jsonl
+from .console import app, count, msg, run_cli
+from .errors import GovnerError
+from .files import read_jsonl, write_jsonl
 from .rules import DEFAULT_PATTERNS
 from .scheme import RecordError, check_record, reserved_key_problems, spans_of
 from .tag import Tagger

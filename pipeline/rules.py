@@ -15,7 +15,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from ._util import GovnerError
+from .errors import GovnerError
 from .resources import CONFIGS
 from .scheme import LABELS
 

@@ -27,8 +27,9 @@ from tqdm import tqdm
 from wasabi import table
 
 from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from ._util import GovnerError, OneLinePrinter, app, count, run_cli
 from .clean import clean
+from .console import OneLinePrinter, app, count, run_cli
+from .errors import GovnerError, ModelError, OutputError
 from .formats import BatchSummary, format_of, open_writer, write_summary
 from .readers import READABLE_SUFFIXES, read_report, reader_for, safe_name
 from .resources import DEFAULT_MODEL
@@ -90,7 +91,7 @@ class Tagger:
             return cls(spacy.load(name), t2s=t2s)
         except (OSError, ValueError, KeyError, ImportError) as err:  # missing, a broken config, an unknown language
             first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
-            raise GovnerError(f"{name}: cannot load model ({first})") from None
+            raise ModelError(f"{name}: cannot load model ({first})") from None
 
     def __call__(self, text: str) -> list[dict]:
         entities = next(self.pipe([text]))
@@ -205,12 +206,12 @@ def check_outputs(inputs: Iterable[str], outputs: list[Path]) -> None:
     for output in outputs:
         real = output.resolve()
         if real in seen:
-            raise GovnerError(f"{output}: named twice as an output (also as {seen[real]}); each output needs its own file")
+            raise OutputError(f"{output}: named twice as an output (also as {seen[real]}); each output needs its own file")
         seen[real] = output
     for item in inputs:
         path = Path(item)
         if path.is_file() and path.resolve() in seen:
-            raise GovnerError(f"{path}: is an input and an output; writing it would destroy the report")
+            raise OutputError(f"{path}: is an input and an output; writing it would destroy the report")
 
 
 def tag_files(paths: Iterable[Path], tagger: Tagger, n_process: int = 1) -> Iterator[dict]:

@@ -13,7 +13,9 @@ from spacy.util import get_lang_class, load_config
 from thinc.api import Config
 
 from . import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
-from ._util import GovnerError, app, msg, require_file, run_cli
+from .console import app, msg, run_cli
+from .errors import GovnerError, ModelError
+from .files import require_file
 from .resources import CONFIGS
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"
@@ -33,7 +35,7 @@ def train(
         raise GovnerError(f"{config}: training stopped (exit code {err.code}); see the messages above") from None
     except (ValueError, KeyError, ImportError) as err:  # a config with missing keys, an unknown language or factory
         first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
-        raise GovnerError(f"{config}: not a usable training config ({first})") from None
+        raise ModelError(f"{config}: not a usable training config ({first})") from None
     for saved in (output / "model-best", output / "model-last"):
         forget_absolute_paths(saved / "config.cfg")
     return output / "model-best"
@@ -49,13 +51,13 @@ def check_config(config: Path, settings: dict) -> None:
         loaded = load_config(config, overrides={k: v for k, v in settings.items() if k.split(".")[0] in read_sections(config)})
     except (ValueError, KeyError, OSError) as err:
         first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
-        raise GovnerError(f"{config}: not a usable training config ({first})") from None
+        raise ModelError(f"{config}: not a usable training config ({first})") from None
     if missing := [section for section in REQUIRED_SECTIONS if section not in loaded]:
-        raise GovnerError(f"{config}: not a usable training config (no [{'], ['.join(missing)}] section)")
+        raise ModelError(f"{config}: not a usable training config (no [{'], ['.join(missing)}] section)")
     try:
         get_lang_class(loaded["nlp"].get("lang", ""))
     except (ImportError, KeyError, ValueError):
-        raise GovnerError(f"{config}: not a usable training config (unknown language {loaded['nlp'].get('lang')!r})") from None
+        raise ModelError(f"{config}: not a usable training config (unknown language {loaded['nlp'].get('lang')!r})") from None
 
 
 def read_sections(config: Path) -> set[str]:

@@ -97,6 +97,7 @@ def test_prediction_scores_by_hand():
 
 
 def test_counts_read_as_english():
-    from pipeline._util import count
+    from pipeline.console import count
 
-    assert [count(1, "file"), count(2, "file"), count(0, "entity"), count(1024, "entity")] == ["1 file", "2 files", "0 entities", "1,024 entities"]
+    found = [count(1, "file"), count(2, "file"), count(0, "entity"), count(1024, "entity")]
+    assert found == ["1 file", "2 files", "0 entities", "1,024 entities"]

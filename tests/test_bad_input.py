@@ -98,7 +98,7 @@ def test_outputs_never_destroy_inputs(tmp_path: Path):
 def test_output_files_follow_the_umask(tmp_path: Path):
     import os
 
-    from pipeline._util import write_jsonl
+    from pipeline.files import write_jsonl
 
     old = os.umask(0o022)
     try:
@@ -171,7 +171,8 @@ def test_sigterm_leaves_no_part_file(tmp_path: Path):
     import os
     import signal
 
-    from pipeline._util import atomic_output, stop_on_sigterm
+    from pipeline.console import stop_on_sigterm
+    from pipeline.files import atomic_output
 
     previous = signal.getsignal(signal.SIGTERM)
     stop_on_sigterm()
@@ -205,3 +206,19 @@ def test_a_model_with_a_broken_config_is_one_line(tmp_path: Path):
     report = tmp_path / "r.txt"
     report.write_text("晋江市。", encoding="utf-8")
     assert one_error(run("tag", str(report), "-m", str(model))).startswith(f"{model}: cannot load model (")
+
+
+def test_the_library_raises_one_error_type_in_kinds(tmp_path: Path):
+    from pipeline.errors import GovnerError, InputError, ModelError, OutputError
+    from pipeline.files import require_file
+    from pipeline.tag import Tagger, check_outputs
+
+    with pytest.raises(InputError):
+        require_file(tmp_path / "missing.txt")
+    with pytest.raises(ModelError):
+        Tagger.load(tmp_path / "no-model")
+    report = tmp_path / "r.txt"
+    report.write_text("晋江市", encoding="utf-8")
+    with pytest.raises(OutputError):
+        check_outputs([str(report)], [report])
+    assert all(issubclass(kind, GovnerError) for kind in (InputError, ModelError, OutputError))

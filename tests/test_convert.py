@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from spacy.tokens import DocBin
 
-from pipeline._util import GovnerError
 from pipeline.convert import convert, record_to_doc, split_documents
+from pipeline.errors import GovnerError
 from pipeline.tokens import blank_nlp
 
 from .mini_corpus import records

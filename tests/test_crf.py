@@ -7,9 +7,9 @@ import pytest
 import spacy
 from spacy.training import Example
 
-from pipeline._util import GovnerError
 from pipeline.convert import record_to_doc
 from pipeline.crf import Lexicons, bio_spans, bio_tags, char_features, gazetteer_positions, head_positions, list_context, read_classes
+from pipeline.errors import GovnerError
 from pipeline.resources import CHECKOUT
 from pipeline.tokens import blank_nlp
 

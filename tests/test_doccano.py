@@ -17,10 +17,10 @@ from doccano_client import DoccanoClient
 
 from pipeline import doccano as module
 from pipeline import doccano_server
-from pipeline._util import GovnerError
 from pipeline.convert import convert
 from pipeline.doccano import guideline_text, load_paragraphs, pull, push
 from pipeline.doccano_plan import SUGGESTED_KEY
+from pipeline.errors import GovnerError
 from pipeline.pre_annotate import rules_nlp, suggest
 from pipeline.resources import CONFIGS
 from pipeline.scheme import COLORS

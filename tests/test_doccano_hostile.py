@@ -17,8 +17,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from pipeline._util import GovnerError
 from pipeline.doccano import pull
+from pipeline.errors import GovnerError
 
 PROJECT = {
     "id": 1, "name": "govner", "description": "d", "guideline": "", "project_type": "SequenceLabeling",

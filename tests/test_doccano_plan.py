@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from pipeline import doccano, doccano_server
-from pipeline._util import GovnerError
 from pipeline.doccano_colors import MIN_DELTA_E, ciede2000, closest_pairs, rendered, rendered_delta_e, srgb_to_lab, text_color
 from pipeline.doccano_plan import (
     SUGGESTED_KEY,
@@ -36,6 +35,7 @@ from pipeline.doccano_plan import (
     trim_whitespace,
     unwrap_markdown,
 )
+from pipeline.errors import GovnerError
 from pipeline.resources import CHECKOUT
 from pipeline.scheme import COLORS, LABELS
 

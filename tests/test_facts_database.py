@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline._util import GovnerError
+from pipeline.errors import GovnerError
 from pipeline.facts.database import COLUMNS, FactsDatabase, export, query, read_records, write_database
 from pipeline.facts.inputs import read_tagged
 

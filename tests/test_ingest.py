@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline._util import GovnerError
+from pipeline.errors import GovnerError
 from pipeline.ingest import ingest, ingest_file, split_paragraphs
 from pipeline.scheme import paragraph_id
 

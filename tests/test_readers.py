@@ -7,8 +7,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from pipeline._util import GovnerError
 from pipeline.clean import clean
+from pipeline.errors import GovnerError
 from pipeline.readers import read_report
 
 REPORT = (

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import readers
-from pipeline._util import GovnerError
+from pipeline.errors import GovnerError
 from pipeline.readers import read_report
 
 from .test_readers import PDF_PAGES, REPORT, make_docx, make_pdf, write

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline._util import GovnerError
+from pipeline.errors import GovnerError
 from pipeline.pre_annotate import rules_nlp, suggest
 from pipeline.rules import load_rules
 from pipeline.tag import Tagger

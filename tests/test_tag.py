@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 import pipeline
 from pipeline import tag as tag_module
-from pipeline._util import GovnerError, app
 from pipeline.clean import clean
+from pipeline.console import app
+from pipeline.errors import GovnerError
 from pipeline.formats import csv_cell
 from pipeline.pre_annotate import rules_nlp
 from pipeline.readers import read_report

@@ -14,7 +14,9 @@ from pathlib import Path
 import typer
 from wasabi import table
 
-from .._util import GovnerError, app, atomic_output, msg, run_cli
+from ..console import app, msg, run_cli
+from ..errors import GovnerError
+from ..files import atomic_output
 from .database import export, query, read_records, write_database
 from .inputs import read_tagged
 from .report import write_report

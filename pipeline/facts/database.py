@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from .._util import GovnerError
+from ..errors import GovnerError
 from .enterprises import core_name, group_enterprises
 from .extract import report_facts
 

@@ -46,7 +46,7 @@ def enterprise_rules() -> EnterpriseRules:
     path, t = FACTS_DIR / "enterprises.tsv", tables("enterprises.tsv")
     ratio, min_length = t["ratio"][0][1] if t["ratio"] else ["90", "6"]
     if not (ratio.isdigit() and min_length.isdigit()):
-        from .._util import GovnerError
+        from ..errors import GovnerError
 
         raise GovnerError(f"{path}:{t['ratio'][0][0]}: ratio takes two whole numbers (threshold, minimum length)")
     return EnterpriseRules(

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from .._util import GovnerError, jsonl_files, read_jsonl
+from ..errors import GovnerError
+from ..files import jsonl_files, read_jsonl
 from ..scheme import spans_of
 
 

@@ -64,7 +64,7 @@ def rules() -> ProjectRules:
     stages, order = [], {}
     for line, (stage, weak, pattern) in t["stage"]:
         if weak not in ("yes", "no"):
-            from .._util import GovnerError
+            from ..errors import GovnerError
 
             raise GovnerError(f"{path}:{line}: the weak column is yes or no, got {weak!r}")
         order.setdefault(stage, len(order))

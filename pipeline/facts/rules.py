@@ -14,7 +14,7 @@ from pathlib import Path
 
 import regex
 
-from .._util import GovnerError
+from ..errors import GovnerError
 from ..resources import CONFIGS
 
 FACTS_DIR = CONFIGS / "facts"

@@ -34,6 +34,7 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the synthetic PDF of tests/documents.py
 MB = 1024 * 1024
 KINDS = ("txt", "gb18030", "html", "docx", "pdf")
 
@@ -85,34 +86,11 @@ def make_docx(lines: list[str]) -> bytes:
 
 
 def make_pdf(lines: list[str], per_page: int = 40, width: int = 36) -> bytes:
-    """A PDF whose pages show the lines (cut at ``width`` characters) in the Adobe font STSong-Light, as reportlab
-    writes Chinese; pypdf reads it back through the UniGB-UCS2-H encoding."""
+    """A PDF whose pages show the lines, cut at ``width`` characters, ``per_page`` lines a page."""
+    from tests.documents import make_pdf as pdf_of_pages
+
     cut = [line[i : i + width] for line in lines for i in range(0, len(line), width)]
-    pages = [cut[i : i + per_page] for i in range(0, len(cut), per_page)]
-    objects = [
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [2 0 R] >>",
-        b"<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) "
-        b"/Supplement 2 >> >>",
-        b"",  # the page tree, filled in below
-    ]
-    kids = []
-    for page in pages:
-        stream = b"BT /F1 12 Tf 14 TL 50 800 Td " + b" ".join(b"<%s> Tj T*" % s.encode("utf-16-be").hex().encode() for s in page) + b" ET"
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
-        objects.append(b"<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 1 0 R >> >> /Contents %d 0 R >>"
-                       % len(objects))
-        kids.append(len(objects))
-    objects[2] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    objects.append(b"<< /Type /Catalog /Pages 3 0 R >>")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, len(objects), xref)
-    return bytes(out)
+    return pdf_of_pages([cut[i : i + per_page] for i in range(0, len(cut), per_page)])
 
 
 def make_file(folder: Path, kind: str, size: int) -> Path:

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline.resources import DEFAULT_MODEL  # noqa: E402
-from tests.test_readers import make_pdf  # noqa: E402
+from tests.documents import make_pdf  # noqa: E402
 
 MARK_START, MARK_END = "<!-- tag-throughput:start -->", "<!-- tag-throughput:end -->"
 KINDS = ["txt"] * 6 + ["gb18030", "docx", "pdf", "html"]  # one file in ten of each other kind

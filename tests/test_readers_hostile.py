@@ -17,7 +17,8 @@ from pipeline import readers
 from pipeline.errors import GovnerError
 from pipeline.readers import read_report
 
-from .test_readers import PDF_PAGES, REPORT, make_docx, make_pdf, write
+from .documents import make_pdf
+from .test_readers import PDF_PAGES, REPORT, make_docx, write
 
 MB = 1 << 20
 

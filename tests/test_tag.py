@@ -27,7 +27,8 @@ from pipeline.readers import read_report
 from pipeline.tag import MAX_CHUNK, Tagger, chunks, expand_inputs, tag, tag_files
 from pipeline.tokens import blank_nlp
 
-from .test_readers import HTML, PDF_PAGES, REPORT, make_docx, make_pdf
+from .documents import make_pdf
+from .test_readers import HTML, PDF_PAGES, REPORT, make_docx
 
 NAMES = {"晋江市": "GPE", "安踏体育": "ENTERPRISE", "恒安集团": "ENTERPRISE", "全省第一": "RANKING", "晋江经济开发区": "ORG"}
 

@@ -1,5 +1,10 @@
-"""Synthetic report files for the tests and the benchmarks: a PDF whose text layer is Chinese, written by hand
-(no PDF library needed). Here, not in a test module, so that a benchmark can use it without importing tests."""
+"""Synthetic files for the tests and the benchmarks: a PDF whose text layer is Chinese, written by hand (no PDF
+library needed), and a Doccano export zip. Here, not in a test module, so that a benchmark or another test file
+can use them without importing tests."""
+
+import io
+import json
+import zipfile
 
 
 def make_pdf(pages: list[list[str]]) -> bytes:
@@ -38,3 +43,12 @@ def make_pdf(pages: list[list[str]]) -> bytes:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, catalog, xref)
     return bytes(out)
+
+
+def doccano_export(members: dict[str, list[dict]]) -> bytes:
+    """A Doccano export zip: one JSONL member per annotator (``admin.jsonl``: records)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for name, records in members.items():
+            zf.writestr(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
+    return buffer.getvalue()

@@ -6,11 +6,9 @@ export task, download), so these tests run in well under a second.
 
 from __future__ import annotations
 
-import io
 import json
 import tempfile
 import threading
-import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,6 +18,8 @@ import pytest
 from pipeline.doccano import pull
 from pipeline.errors import GovnerError
 
+from .documents import doccano_export
+
 PROJECT = {
     "id": 1, "name": "govner", "description": "d", "guideline": "", "project_type": "SequenceLabeling",
     "resourcetype": "SequenceLabelingProject", "random_order": False, "collaborative_annotation": False,
@@ -27,14 +27,6 @@ PROJECT = {
     "tags": [],
 }  # fmt: skip
 RECORD = {"id": 7, "text": "晋江市规上工业增加值增长9.1%。", "label": [[0, 3, "GPE"]], "doc_id": "d1", "para_index": 0, "Comments": []}
-
-
-def export_zip(members: dict[str, list[dict]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, records in members.items():
-            zf.writestr(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    return buffer.getvalue()
 
 
 class FakeDoccano:
@@ -101,7 +93,7 @@ def fake_doccano():
     servers = []
 
     def start(disposition: str, body: bytes | None = None, members: list[str] | None = None) -> FakeDoccano:
-        server = FakeDoccano(disposition, body if body is not None else export_zip({"alice.jsonl": [RECORD]}), members or ["alice"])
+        server = FakeDoccano(disposition, body if body is not None else doccano_export({"alice.jsonl": [RECORD]}), members or ["alice"])
         servers.append(server)
         return server
 
@@ -134,7 +126,7 @@ def test_pull_never_saves_the_export_under_the_servers_file_name(fake_doccano, t
 
 @pytest.mark.parametrize("member", ["../../escape.jsonl", "/etc/alice.jsonl", "...jsonl", "..jsonl", ".jsonl", "a\\b.jsonl", "a\nb.jsonl"])
 def test_an_export_file_that_is_not_a_plain_user_name_is_refused(fake_doccano, tmp_path: Path, member: str):
-    body = export_zip({"alice.jsonl": [RECORD], member: [RECORD]})
+    body = doccano_export({"alice.jsonl": [RECORD], member: [RECORD]})
     server = fake_doccano('attachment; filename="export.zip"', body=body)
     out = tmp_path / "corpus"
     with pytest.raises(GovnerError, match=r"export holds .* not a plain file name; nothing written"):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
 import stat
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -38,6 +36,8 @@ from pipeline.doccano_plan import (
 from pipeline.errors import GovnerError
 from pipeline.resources import CHECKOUT
 from pipeline.scheme import COLORS, LABELS
+
+from .documents import doccano_export
 
 TEXT = "晋江市规上工业增加值增长9.1%，增速位居\n全国百强县第12位。"
 
@@ -206,19 +206,11 @@ def test_a_guideline_file_that_is_missing_is_named(tmp_path: Path):
 # ---- pull ----
 
 
-def zip_bytes(members: dict[str, list[dict]]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, rows in members.items():
-            zf.writestr(name, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
-    return buffer.getvalue()
-
-
 def test_read_export_refuses_names_that_are_not_plain(tmp_path: Path):
     path = tmp_path / "export.zip"
-    path.write_bytes(zip_bytes({"alice.jsonl": [{"id": 1, "text": "x"}]}))
+    path.write_bytes(doccano_export({"alice.jsonl": [{"id": 1, "text": "x"}]}))
     assert read_export(path) == {"alice": [{"id": 1, "text": "x"}]}
-    path.write_bytes(zip_bytes({"../alice.jsonl": []}))
+    path.write_bytes(doccano_export({"../alice.jsonl": []}))
     with pytest.raises(GovnerError, match=r"^http://d: Doccano's export holds '\.\./alice\.jsonl'"):
         read_export(path, where="http://d")
     path.write_bytes(b"not a zip")

@@ -442,7 +442,7 @@ def main() -> None:
     if wanted("rules"):
         rules = tagger_predictor(Tagger(rules_nlp()))
         results["scores"]["rules only (configs/rules)"] = {**score_predictor(rules, test), "real": real_scores(rules)}
-    if wanted("crf"):
+    if wanted("crf") and wanted("sklearn-crfsuite"):
         results["scores"]["CRF, char features (sklearn-crfsuite)"] = crf_baseline(train, test)
     overrides = {"training.max_steps": args.steps}  # for the neural candidates; the CRF configs fit in one go
     unlabelled = [doc.text for split in ("train", "dev") for _, doc in parts[split]]

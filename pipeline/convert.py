@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
@@ -88,21 +89,31 @@ def earlier_splits(path: Path) -> dict[str, str]:
         raise GovnerError(f"{path}: not a splits file ({err}); delete it or pass --reshuffle") from None
 
 
-def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple[str, Doc]], list[str]]:
-    """``(doc_id, Doc)`` for every record of the files, and the problems found; fails on any unless skipping."""
+def iter_docs(paths: list[Path]) -> Iterator[tuple[str, Doc, list[str]]]:
+    """``(doc_id, Doc, problems)`` for every record of the files, one at a time."""
     nlp = blank_nlp()
-    docs, problems = [], []
     for path in jsonl_files(paths):
         for line, record in read_jsonl(path):
             doc, found = record_to_doc(nlp, record, f"{path}:{line}")
-            problems.extend(found)
-            docs.append((str(record.get("doc_id", path.stem)), doc))
+            yield str(record.get("doc_id", path.stem)), doc, found
+
+
+def refuse_problems(problems: list[str], skip_invalid: bool) -> None:
     if problems and not skip_invalid:
         raise GovnerError(
             f"{problems[0].split(': span')[0]}: {len(problems)} invalid span(s), nothing written "
             "(fix them, or pass --skip-invalid to leave them out as missing annotation)",
             details=problems,
         )
+
+
+def load_docs(paths: list[Path], skip_invalid: bool = False) -> tuple[list[tuple[str, Doc]], list[str]]:
+    """``(doc_id, Doc)`` for every record of the files, and the problems found; fails on any unless skipping."""
+    docs, problems = [], []
+    for doc_id, doc, found in iter_docs(paths):
+        problems.extend(found)
+        docs.append((doc_id, doc))
+    refuse_problems(problems, skip_invalid)
     return docs, problems
 
 
@@ -116,13 +127,20 @@ def convert(
     reshuffle: bool = False,
 ) -> dict:
     """Write ``train/dev/test.spacy`` and ``splits.json`` to ``output_dir``; return counts per split. Documents
-    that an earlier ``splits.json`` in ``output_dir`` assigns keep their split unless ``reshuffle``."""
-    docs, problems = load_docs(paths, skip_invalid)
+    that an earlier ``splits.json`` in ``output_dir`` assigns keep their split unless ``reshuffle``.
+
+    Two passes over the files, so that no more than one ``Doc`` is held at a time: the first checks every
+    record and collects the document ids to split, the second adds each paragraph to its split's DocBin."""
+    doc_ids, problems = [], []
+    for doc_id, _, found in iter_docs(paths):
+        doc_ids.append(doc_id)
+        problems.extend(found)
+    refuse_problems(problems, skip_invalid)
     keep = {} if reshuffle else earlier_splits(output_dir / "splits.json")
-    assignment = split_documents([doc_id for doc_id, _ in docs], dev, test, seed, keep)
+    assignment = split_documents(doc_ids, dev, test, seed, keep)
     bins = {split: DocBin(store_user_data=False) for split in SPLITS}
     entities: dict[str, Counter] = {split: Counter() for split in SPLITS}
-    for doc_id, doc in docs:
+    for doc_id, doc, _ in iter_docs(paths):
         split = assignment[doc_id]
         bins[split].add(doc)
         entities[split].update(ent.label_ for ent in doc.ents)
@@ -151,7 +169,9 @@ def convert_cli(
     reshuffle: bool = typer.Option(False, "--reshuffle", help="Split every document anew, ignoring the splits.json already there"),
 ) -> None:
     """Convert Doccano JSONL to DocBin train/dev/test splits (documents already split keep their split)."""
-    result = run_cli(convert, paths, output_dir, dev=dev, test=test, seed=seed, skip_invalid=skip_invalid, reshuffle=reshuffle)
+    result = run_cli(
+        convert, paths=paths, output_dir=output_dir, dev=dev, test=test, seed=seed, skip_invalid=skip_invalid, reshuffle=reshuffle
+    )
     if result["kept"]:
         msg.info(f"{count(result['kept'], 'document')} kept the split of {output_dir / 'splits.json'} (--reshuffle to split anew)")
     for problem in result["problems"]:

@@ -254,7 +254,7 @@ def build_cli(
     out: Path = typer.Option(CORPUS, help="Corpus folder to write annotated/ and raw/ into"),
 ) -> None:
     """Turn authoring markup into the corpus' Doccano JSONL and raw text."""
-    result = run_cli(build, src, out)
+    result = run_cli(build, src=src, out=out)
     msg.good(f"Built {count(result['documents'], 'document')} into {out}")
 
 
@@ -264,7 +264,7 @@ def check_cli(
     strict: bool = typer.Option(False, "--strict", help="Fail on warnings too"),
 ) -> None:
     """Validate the corpus against the scheme; list inconsistencies with file and line."""
-    result = run_cli(check, path, None, strict)
+    result = run_cli(check, path=path, strict=strict)
     for warning in result["warnings"]:
         msg.warn(warning)
     msg.good(f"{count(result['paragraphs'], 'paragraph')}: no errors, {count(len(result['warnings']), 'warning')}")
@@ -277,7 +277,7 @@ def stats_cli(
     as_json: bool = typer.Option(False, "--json", help="Print JSON"),
 ) -> None:
     """Count documents, characters and entities per label, split, province and kind."""
-    result = run_cli(stats, path, splits)
+    result = run_cli(stats, path=path, splits_path=splits)
     if as_json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
         return

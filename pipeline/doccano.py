@@ -379,7 +379,7 @@ def push_cli(
     """Upload paragraphs with pre-annotations for every annotator; pushing the same paragraphs again adds nothing."""
     target = run_cli(resolve_url, url=url, home=home)
     login = run_cli(credentials)
-    passwords = {name: (login[1] if name == login[0] else run_cli(password_for, name)) for name in annotator}
+    passwords = {name: (login[1] if name == login[0] else run_cli(password_for, username=name)) for name in annotator}
     result = run_cli(
         push,
         paths=paths,

@@ -115,7 +115,7 @@ def evaluate_cli(
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON scores here"),
 ) -> None:
     """Score a model: precision, recall, F1, micro and per label."""
-    scores = run_cli(evaluate, model, data)
+    scores = run_cli(evaluate, model=model, data=data)
     if output:
         output.write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     if as_json:

@@ -65,5 +65,5 @@ def ingest_cli(
     output: Path = typer.Option(..., "--output", "-o", help="JSONL file to write"),
 ) -> None:
     """Split reports into paragraphs with stable ids and offsets."""
-    result = run_cli(ingest, paths, output)
+    result = run_cli(ingest, paths=paths, output=output)
     msg.good(f"{count(result['paragraphs'], 'paragraph')} from {count(result['files'], 'file')} → {output}")

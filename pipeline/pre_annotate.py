@@ -74,5 +74,5 @@ def pre_annotate_cli(
     ),
 ) -> None:
     """Pre-annotate paragraphs with rules or a model; a paragraph's existing spans are never changed."""
-    result = run_cli(pre_annotate, input_path, output, model=model, patterns=patterns, annotated_too=annotated_too)
+    result = run_cli(pre_annotate, input_path=input_path, output=output, model=model, patterns=patterns, annotated_too=annotated_too)
     msg.good(f"{count(result['entities'], 'suggested entity')} in {count(result['paragraphs'], 'paragraph')} → {output}")

@@ -340,7 +340,10 @@ def tag_cli(
 ) -> None:
     """Tag reports with the shipped or a given model: JSONL, CSV for Excel, HTML with highlighting, a batch summary."""
     say = OneLinePrinter(no_print=True)  # to standard error: standard output may carry the records
-    result = run_cli(tag, inputs, model, output, fmt, n_process, keep_going, summary, t2s, progress)
+    result = run_cli(
+        tag, inputs=inputs, model=model, outputs=output, fmt=fmt, n_process=n_process, keep_going=keep_going,
+        summary_path=summary, t2s=t2s, progress=progress,
+    )
     for error in result["errors"]:
         print(say.fail(error), file=sys.stderr)
     rate = result["characters"] / max(result["seconds"], 1e-9)

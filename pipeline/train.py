@@ -103,6 +103,9 @@ def train_cli(
     handler.setFormatter(logging.Formatter("ℹ %(message)s"))
     logging.getLogger("govner").addHandler(handler)
     logging.getLogger("govner").setLevel(logging.INFO)
-    overrides = run_cli(parse_overrides, override)
-    best = run_cli(train, config, output, data / "train.spacy", data / "dev.spacy", overrides, gpu_id)
+    overrides = run_cli(parse_overrides, items=override)
+    best = run_cli(
+        train, config=config, output=output, train_path=data / "train.spacy", dev_path=data / "dev.spacy",
+        overrides=overrides, use_gpu=gpu_id,
+    )
     msg.good(f"Best model: {best}")

@@ -69,6 +69,16 @@ def test_the_docs_sql_examples_return_sensible_rows(tagged: dict):
     assert started["rows"] and started["rows"][0][3] is not None  # the largest projects started have an amount
 
 
+def test_the_readme_sql_examples_are_the_docs_ones_and_return_rows(tagged: dict):
+    """The README shows three of the docs' queries, compacted: each must run and give what the docs' version gives."""
+    readme = re.findall(r"```sql\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    statements = [s.strip() for block in readme for s in block.split(";") if s.strip().replace("\n", "").strip("- ")]
+    assert len(statements) == 3
+    docs = sql_examples()[:3]
+    for shown, full in zip(statements, docs):
+        assert query(tagged["db"], shown)["rows"] == query(tagged["db"], full)["rows"] != []
+
+
 def test_tagging_again_does_not_duplicate(tagged: dict, tmp_path: Path):
     db = tmp_path / "results.duckdb"
     shutil.copy(tagged["db"], db)

@@ -7,6 +7,7 @@ and counted at the end while the rest of the batch is still tagged; the exit cod
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import re
@@ -76,7 +77,10 @@ class Tagger:
 
     def __init__(self, nlp: Language, batch_size: int = BATCH_SIZE, t2s: bool = False) -> None:
         self.nlp = nlp
-        self.nlp.set_error_handler(skip_failed_doc)
+        nlp.default_error_handler = skip_failed_doc  # spaCy's nlp.set_error_handler, for the components that take one
+        for _, component in nlp.pipeline:
+            with contextlib.suppress(AttributeError):  # a Cython component such as spaCy's ner keeps spaCy's handler
+                component.set_error_handler(skip_failed_doc)
         self.batch_size = batch_size
         self.t2s = t2s
 

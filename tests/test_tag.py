@@ -367,3 +367,12 @@ def test_csv_cells_stay_on_one_line_and_are_never_formulas(tmp_path: Path):
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     assert rows[1][0] == "'" + str(report) if str(report).startswith("=") else rows[1][0] == str(report)
     assert all("\n" not in cell and "\r" not in cell for row in rows for cell in row)
+
+
+def test_a_neural_pipeline_tags_too():
+    """spaCy's own ner is a Cython component that takes no error handler: the tagger must still work with it."""
+    nlp = blank_nlp()
+    nlp.add_pipe("ner").add_label("GPE")
+    nlp.initialize()
+    found = Tagger(nlp)("晋江市经济总量居全省第一。")
+    assert isinstance(found, list) and all(e["text"] == "晋江市经济总量居全省第一。"[e["start"] : e["end"]] for e in found)

@@ -110,28 +110,9 @@ def gold_spans(doc: Doc) -> Spans:
 # ---------------------------------------------------------------- scoring
 
 
-def prf(gold: list[Spans], pred: list[Spans]) -> dict:
-    """Exact span + label precision, recall and F1, per label and micro-averaged."""
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for g, p in zip(gold, pred):
-        for s in p & g:
-            tp[s[2]] += 1
-        for s in p - g:
-            fp[s[2]] += 1
-        for s in g - p:
-            fn[s[2]] += 1
-
-    def score(t: int, f_p: int, f_n: int) -> dict:
-        p = t / (t + f_p) if t + f_p else 0.0
-        r = t / (t + f_n) if t + f_n else 0.0
-        return {"p": p, "r": r, "f": 2 * p * r / (p + r) if p + r else 0.0, "support": t + f_n}
-
-    per = {label: score(tp[label], fp[label], fn[label]) for label in LABELS}
-    return {"micro": score(sum(tp.values()), sum(fp.values()), sum(fn.values())), "per_label": per}
-
-
 def score_predictor(predict: Callable[[list[str]], list[Spans]], docs: list[Doc]) -> dict:
-    return prf([gold_spans(d) for d in docs], predict([d.text for d in docs]))
+    """Exact span and label precision, recall and F1 (and overlap), per label and micro-averaged."""
+    return prediction_scores(zip((sorted(gold_spans(d)) for d in docs), (sorted(p) for p in predict([d.text for d in docs]))))
 
 
 def spacy_predictor(nlp) -> Callable[[list[str]], list[Spans]]:

@@ -173,7 +173,7 @@ def crf_baseline(train: list[Doc], test: list[Doc]) -> dict:
 
 def pkuseg_model(train: list[Doc], work: Path) -> Path:
     """Train spacy-pkuseg on jieba's words, cut again at every entity edge so that no word crosses an entity."""
-    import jieba
+    import rjieba
     import spacy_pkuseg
 
     lines = []
@@ -181,7 +181,7 @@ def pkuseg_model(train: list[Doc], work: Path) -> Path:
         cuts = {0, len(doc.text)} | {e.start_char for e in doc.ents} | {e.end_char for e in doc.ents}
         for line_start, line in _lines(doc.text):
             words, pos = [], line_start
-            for word in jieba.cut(line, HMM=False):
+            for word in rjieba.cut(line, hmm=False):
                 piece = pos
                 for k in range(pos + 1, pos + len(word)):
                     if k in cuts:

@@ -5,11 +5,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 import spacy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.training import Example
 
 from pipeline.convert import record_to_doc
-from pipeline.crf import Lexicons, bio_spans, bio_tags, char_features, gazetteer_positions, head_positions, list_context, read_classes
+from pipeline.crf import (
+    Lexicons,
+    bio_spans,
+    bio_tags,
+    char_features,
+    gazetteer_positions,
+    head_positions,
+    list_context,
+    name_lengths,
+    read_classes,
+)
 from pipeline.errors import GovnerError
+from pipeline.features import char_words
 from pipeline.resources import CHECKOUT
 from pipeline.tokens import blank_nlp
 
@@ -17,6 +30,11 @@ from .mini_corpus import records
 
 BASE = {"window": 2, "bigrams": True, "words": False}
 CLASSES = "# made by hand\n晋\t1\t10\n江\t2\t20\n晋江市\t7\t70\n投资\t5\t50\n"
+
+
+def features(text: str, cfg: dict, lex: Lexicons | None = None) -> list[dict[str, str | float]]:
+    """``char_features`` read back as one dict per character (``name:value`` attributes; ``bias`` weighs 1.0)."""
+    return [dict(attr.split(":", 1) if ":" in attr else (attr, 1.0) for attr in item) for item in char_features(text, cfg, lex)]
 
 
 def lac_embeddings():
@@ -35,8 +53,8 @@ def test_bio_round_trip():
 
 def test_features_see_neighbours_and_gazetteer():
     names = frozenset({"晋江市", "晋江"})
-    assert gazetteer_positions("在晋江市投资", names, (3, 2)) == ["", "B", "I", "E", "", ""]
-    f = char_features("在晋江市投资", BASE, Lexicons(places=names))[2]
+    assert gazetteer_positions("在晋江市投资", names, name_lengths(names, at=0)) == ["", "B", "I", "E", "", ""]
+    f = features("在晋江市投资", BASE, Lexicons(places=names))[2]
     assert (f["c"], f["c-1"], f["c+2"], f["b+"], f["g"], f["g-1"]) == ("江", "晋", "投", "江市", "I", "B")
 
 
@@ -44,24 +62,26 @@ def test_features_see_embedding_classes(tmp_path: Path):
     (tmp_path / "classes.tsv").write_text(CLASSES, encoding="utf-8")
     classes = read_classes(tmp_path / "classes.tsv")
     assert classes["晋江市"] == ("7", "70") and "# made by hand" not in classes
-    feats = char_features("在晋江市投资", BASE | {"words": True}, Lexicons(classes=classes))  # jieba: 在 / 晋江市 / 投资
+    feats = features("在晋江市投资", BASE | {"words": True}, Lexicons(classes=classes))  # jieba: 在 / 晋江市 / 投资
     f = feats[2]  # 江
     assert (f["k0"], f["k1"], f["k0-1"], f["k1-1"], f["k0+1"]) == ("2", "20", "1", "10", "")
     assert (f["kw0"], f["kw1"], feats[1]["kw0"], feats[4]["kw1"]) == ("7I", "70I", "7B", "50B")
     assert feats[0]["kw0"] == "" and feats[0]["k0-1"] == ""  # a one-character word; the padding has no class
-    assert "k0" not in char_features("在晋江市投资", BASE | {"words": True})[2]
+    assert "k0" not in features("在晋江市投资", BASE | {"words": True})[2]
 
 
 def test_features_see_part_of_speech_shapes_lists_and_heads():
     text = "推进兴泉铁路、福厦高铁和G15扩容等工程"
     cfg = BASE | {"words": True, "pos": True, "shapes": True, "lists": True}
     heads = {"铁路": "PROJECT", "高铁": "PROJECT", "工程": "PROJECT"}
-    feats = char_features(text, cfg, Lexicons(heads=heads))
+    feats = features(text, cfg, Lexicons(heads=heads))
     assert feats[0]["p"] == "vB" and feats[1]["p"] == "vE"  # 推进: a verb in jieba's dictionary
     assert feats[12]["t"] == "HLD"  # 和 G 1: Han, Latin, digit
     assert feats[8]["e"] == "、和" and feats[3]["e"] == "^、" and feats[18]["e"] == "等$"  # 厦 / 泉 / 工
     assert [feats[i]["h"] for i in (5, 10, 19)] == ["PROJECT"] * 3 and feats[4]["h"] == ""
-    assert head_positions("市商务局", {"局": "ORG", "商务局": "ORG2"}, (3, 1)) == ["", "", "", "ORG2"]
+    heads = {"局": "ORG", "商务局": "ORG2", "商务": "ORG3"}
+    assert name_lengths(heads, at=-1) == {"局": (3, 1), "务": (2,)} and name_lengths(heads, at=0) == {"局": (1,), "商": (3, 2)}
+    assert head_positions("市商务局", heads, name_lengths(heads, at=-1)) == ["", "", "ORG3", "ORG2"]
     assert list_context("甲、乙", None) == [("^", "、"), ("^", "$"), ("、", "$")]
 
 
@@ -122,3 +142,19 @@ def test_a_damaged_model_file_is_refused(tmp_path: Path):
     model.write_bytes(model.read_bytes()[: model.stat().st_size // 2])  # truncated: crfsuite would crash on it
     with pytest.raises(GovnerError, match=r"crf\.model: damaged"):
         spacy.load(tmp_path / "m")
+
+
+@given(st.text(alphabet=st.sampled_from([*"晋江市商务局投资项目 \n\r\t、，,:：ab12", "\u3000", "😀"]), max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_every_character_gets_its_word_and_its_features(text: str):
+    words = char_words(text)
+    assert len(words) == len(text)
+    i = 0
+    while i < len(text):  # the words, read back position by position, give the text again
+        word, position = words[i]
+        assert text[i : i + len(word)] == word and position == ("S" if len(word) == 1 else "B")
+        assert [p for _, p in words[i : i + len(word)]][1:] == (["I"] * (len(word) - 2) + ["E"] if len(word) > 1 else [])
+        i += len(word)
+    feats = char_features(text, BASE | {"words": True, "pos": True, "shapes": True, "lists": True})
+    assert [f"c:{ch}" in item and "bias" in item for ch, item in zip(text, feats)] == [True] * len(text)
+    assert len(feats) == len(text) and len({len(item) for item in feats}) <= 1  # every character, every feature

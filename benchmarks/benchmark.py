@@ -34,6 +34,7 @@ from pathlib import Path
 
 import psutil
 import spacy
+from bench_md import md_table, write_block
 from spacy.tokens import Doc, DocBin
 
 from pipeline.agreement import prediction_scores
@@ -50,7 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 REAL = {"path": ROOT.parent / "shared" / "dev-real"}  # --real; real reports by others, for choosing only
 
 Spans = set[tuple[int, int, str]]
-MARK_START, MARK_END = "<!-- model-benchmark:start -->", "<!-- model-benchmark:end -->"
 
 # name → (config, overrides, what it shows); the first is govner's default
 CRF = "configs/ner.cfg"
@@ -340,7 +340,7 @@ def table(rows: dict[str, dict], key: str | None = None) -> list[str]:
 
 
 def write_markdown(results: dict, command: str) -> None:
-    lines = [MARK_START, "", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
+    lines = ["", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
     lines += [f"Test split: {results['test_docs']} documents, {results['test_paragraphs']} paragraphs, {results['test_entities']} "
               f"entities (train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
     lines += ["### Systems on real reports by others (shared/dev-real)", "",
@@ -349,9 +349,7 @@ def write_markdown(results: dict, command: str) -> None:
               *table(results["scores"], "real"), ""]
     lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
     def section(title: str, head: tuple[str, ...], rows: list[tuple], intro: str = "") -> None:
-        lines.extend([f"### {title}", "", *([intro, ""] if intro else []), "| " + " | ".join(head) + " |", "|" + "---|" * len(head)])
-        lines.extend("| " + " | ".join(map(str, row)) + " |" for row in rows)
-        lines.append("")
+        lines.extend([f"### {title}", "", *([intro, ""] if intro else []), *md_table(head, rows), ""])
 
     if results.get("training"):
         section("Cost", ("system", "made first s", "training s", "peak training MB", "model MB"),
@@ -373,15 +371,7 @@ def write_markdown(results: dict, command: str) -> None:
     if results.get("reproducible") is not None:
         lines += [f"Reproducibility: two trainings of the default config with seed 0 gave micro F "
                   f"{results['reproducible'][0] * 100:.2f} and {results['reproducible'][1] * 100:.2f}.", ""]
-    lines.append(MARK_END)
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    block = "\n".join(lines)
-    if MARK_START in old:
-        new = old[: old.index(MARK_START)] + block + old[old.index(MARK_END) + len(MARK_END) :]
-    else:
-        new = old.rstrip("\n") + "\n\n## Models\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
+    write_block("model-benchmark", lines, heading="## Models")
 
 
 def main() -> None:

@@ -31,10 +31,11 @@ import psutil
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_md import write_block  # noqa: E402
+
 from pipeline.resources import DEFAULT_MODEL  # noqa: E402
 from tests.documents import make_pdf  # noqa: E402
 
-MARK_START, MARK_END = "<!-- tag-throughput:start -->", "<!-- tag-throughput:end -->"
 KINDS = ["txt"] * 6 + ["gb18030", "docx", "pdf", "html"]  # one file in ten of each other kind
 PAGE_WIDTH, PAGE_LINES = 36, 38
 
@@ -152,7 +153,6 @@ def measure(folder: Path, model: Path, n_process: int) -> dict:
 def markdown(runs: dict[int, dict], info: dict) -> str:
     mb = 1024 * 1024
     lines = [
-        MARK_START,
         "## Tagging throughput",
         "",
         f"`{info['command']}` on {info['date']}, {info['machine']}. Model: `{info['model']}` (pipeline: {info['pipeline']}"
@@ -172,18 +172,7 @@ def markdown(runs: dict[int, dict], info: dict) -> str:
         rates = f"{r['characters'] / r['seconds']:,.0f} | {r['files'] / r['seconds']:,.1f}"
         memory = f"{r['baseline_rss'] / mb:,.0f} | {r['peak_main'] / mb:,.0f} | {r['peak_all'] / mb:,.0f}"
         lines.append(f"| {n} | {rates} | {r['seconds']:.1f} | {r['load_seconds']:.1f} | {memory} |")
-    return "\n".join([*lines, "", MARK_END])
-
-
-def write_benchmarks(block: str) -> Path:
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    if MARK_START in old and MARK_END in old:
-        new = old[: old.index(MARK_START)] + block + old[old.index(MARK_END) + len(MARK_END) :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + block + "\n"
-    path.write_text(new, encoding="utf-8")
-    return path
+    return "\n".join([*lines, ""])
 
 
 def main() -> None:
@@ -220,7 +209,7 @@ def main() -> None:
     print(block)
     print(json.dumps(runs, indent=2))
     if not args.no_write:
-        print(f"→ {write_benchmarks(block)}")
+        print(f"→ {write_block('tag-throughput', block.splitlines())}")
 
 
 if __name__ == "__main__":

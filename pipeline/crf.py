@@ -10,6 +10,7 @@ and ``spacy.load`` brings it back with the model's own ``crf.model`` file.
 
 import hashlib
 import logging
+import math
 import tempfile
 import time
 import unicodedata
@@ -23,7 +24,7 @@ import pycrfsuite
 import srsly
 from spacy.language import Language
 from spacy.scorer import get_ner_prf
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import filter_spans
 
@@ -195,6 +196,30 @@ def char_features(text: str, cfg: dict, lex: Lexicons | None = None) -> list[tup
     return list(zip(*columns)) if n else []
 
 
+# The model's confidence in an entity, in [0, 1] (``ent._.score``); None from a component that gives none
+if not Span.has_extension("score"):
+    Span.set_extension("score", default=None)
+
+
+def span_confidence(marginals: list[float], after: float | None, how: str = "min") -> float:
+    """An entity's score from the CRF's marginal probabilities: ``marginals`` of its own tag at each of its
+    characters (B-X, then I-X …) and ``after``, that of the character after it *not* continuing it (1 − P(I-X);
+    None at the end of the text). ``min``: the least sure of these decisions, an upper bound of the probability
+    that the whole span is right; ``mean``; ``product``. The config's ``confidence`` picks one; BENCHMARKS.md has the
+    calibration of each (``benchmarks/calibration.py``)."""
+    values = [*marginals, *([] if after is None else [after])]
+    if how == "min":
+        return min(values)
+    if how == "mean":
+        return sum(values) / len(values)
+    if how == "product":
+        product = 1.0
+        for value in values:
+            product *= value
+        return product
+    raise ValueError(f"unknown confidence {how!r}")
+
+
 def bio_tags(doc: Doc) -> list[str]:
     """B-/I-/O per character of ``doc.text`` from ``doc.ents``."""
     tags = ["O"] * len(doc.text)
@@ -277,14 +302,17 @@ class CharCRF:
     loads from any folder and needs no file outside itself.
     """
 
+    gives_scores = True  # every entity gets ``ent._.score``
+
     def __init__(self, name: str, cfg: dict) -> None:
-        """``cfg``: window, bigrams, words, pos, shapes, lists (the features) and c1, c2, max_iterations
-        (crfsuite's training)."""
+        """``cfg``: window, bigrams, words, pos, shapes, lists (the features), c1, c2, max_iterations
+        (crfsuite's training) and confidence (how ``span_confidence`` scores an entity)."""
         self.name = name
         self.cfg = cfg
         self.lex = Lexicons()
         self.model_bytes = b""
         self.tagger: pycrfsuite.Tagger | None = None
+        self.labels: frozenset[str] = frozenset()
 
     def features(self, text: str) -> list[tuple[str, ...]]:
         return char_features(text, self.cfg, self.lex)
@@ -292,11 +320,39 @@ class CharCRF:
     def __call__(self, doc: Doc) -> Doc:
         if self.tagger is None:
             raise ValueError(f"{self.name}: the CRF is not trained; run `govner train` with a config that includes it")
-        text = doc.text
-        tags = self.tagger.tag(self.features(text))
-        spans = [doc.char_span(s, e, label=label, alignment_mode="contract") for s, e, label in bio_spans(tags)]
-        doc.ents = filter_spans([s for s in spans if s is not None and len(s)])
+        spans = []
+        for start, end, label, marginals, after in self.predict(doc.text):
+            span = doc.char_span(start, end, label=label, alignment_mode="contract")
+            if span is not None and len(span):
+                span._.score = span_confidence(marginals, after, self.cfg.get("confidence", "min"))
+                spans.append(span)
+        doc.ents = filter_spans(spans)
         return doc
+
+    def predict(self, text: str) -> list[tuple[int, int, str, list[float], float | None]]:
+        """The spans the CRF finds in ``text``, each with the marginals ``span_confidence`` reads: of its own tag
+        at each of its characters, and of the next character not continuing it (None at the end of the text)."""
+        tagger = self.tagger
+        tags = tagger.tag(self.features(text))
+        found = []
+        for start, end, label in bio_spans(tags):
+            marginals = [tagger.marginal(tags[i], i) for i in range(start, end)]
+            inside = f"I-{label}"
+            after = (1.0 - tagger.marginal(inside, end) if inside in self.labels else 1.0) if end < len(text) else None
+            found.append((start, end, label, marginals, after))
+        return found
+
+    def entropies(self, text: str) -> list[float]:
+        """The entropy (in nats) of the CRF's marginal distribution over the tags at each character of ``text``:
+        0 where the model is sure, up to log(number of tags) where it cannot choose."""
+        tagger = self.tagger
+        tagger.set(self.features(text))
+        labels = sorted(self.labels)
+        out = []
+        for i in range(len(text)):
+            probabilities = [tagger.marginal(label, i) for label in labels]
+            out.append(-sum(p * math.log(p) for p in probabilities if p > 0))
+        return out
 
     def initialize(
         self,
@@ -339,6 +395,7 @@ class CharCRF:
         self.model_bytes = model
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open_inmemory(model)
+        self.labels = frozenset(self.tagger.labels())
 
     def to_disk(self, path: Path, exclude: tuple = ()) -> None:
         path = Path(path)
@@ -375,14 +432,14 @@ class CharCRF:
     "govner_crf",
     default_config={
         "window": 2, "bigrams": True, "words": False, "pos": False, "shapes": False, "lists": False,
-        "c1": 0.05, "c2": 0.05, "max_iterations": 150,
+        "c1": 0.05, "c2": 0.05, "max_iterations": 150, "confidence": "min",
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
 def make_crf(
     nlp: Language, name: str, window: int, bigrams: bool, words: bool, pos: bool, shapes: bool, lists: bool,
-    c1: float, c2: float, max_iterations: int,
+    c1: float, c2: float, max_iterations: int, confidence: str,
 ) -> CharCRF:
     cfg = {"window": window, "bigrams": bigrams, "words": words, "pos": pos, "shapes": shapes, "lists": lists,
-           "c1": c1, "c2": c2, "max_iterations": max_iterations}
+           "c1": c1, "c2": c2, "max_iterations": max_iterations, "confidence": confidence}
     return CharCRF(name, cfg)

@@ -54,6 +54,7 @@ from .pre_annotate import suggest, suggester
 from .resources import resource
 from .rules import DEFAULT_PATTERNS
 from .scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
+from .selection import DEFAULT_EXCLUDE, known_keys, select_records, text_key
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
@@ -87,6 +88,20 @@ def add_suggestions(records: list[dict], model: Path | None, patterns: Path) -> 
     """Records with rule (or model) suggestions added, trimmed of edge whitespace; one that still breaks the scheme
     is dropped with a warning."""
     return clean_suggestions(records, suggest(records, suggester(model, patterns)))
+
+
+def select_for_project(
+    records: list[dict], before: dict[str, list[dict]], model: Path | None, strategy: str, n: int
+) -> tuple[list[dict], list[str]]:
+    """The ``n`` records ``govner select`` would choose, leaving out every paragraph the project (``before``) or the
+    in-house corpus has already, with the model's suggestions (trimmed, checked as ``add_suggestions`` does)."""
+    keys = {text_key(e.get("text") or "") for found in before.values() for e in found}
+    if DEFAULT_EXCLUDE.is_dir():
+        keys |= known_keys([DEFAULT_EXCLUDE])
+    chosen = select_records([{**r, "label": []} for r in records], suggester(model, DEFAULT_PATTERNS), n, strategy, keys)
+    if not chosen:
+        raise GovnerError(f"nothing to select: all {len(records):,} paragraphs are in the project or the corpus already")
+    return clean_suggestions([{**c, "label": []} for c in chosen], chosen)
 
 
 def guideline_text(path: Path | None) -> str:
@@ -201,17 +216,20 @@ def push(
     guideline: Path | None = None,
     with_suggestions: bool = True,
     batch_size: int = 500,
+    select: str | None = None,
+    select_n: int = 200,
 ) -> dict:
     """Upload paragraphs (and their suggestions, for every annotator) that the project does not have yet.
 
     ``annotators`` maps each annotator to a password (the pusher's own entry may say anything); by default the
-    pusher alone. Everything is checked before the first upload; nothing is written locally.
+    pusher alone. With ``select`` ("uncertain" or "random"), only ``select_n`` of the paragraphs go up, chosen as
+    ``govner select`` chooses (never one the project or the in-house corpus has already), with ``model``'s
+    suggestions. Everything is checked before the first upload; nothing is written locally.
     """
     records = load_paragraphs(paths)
     warnings: list[str] = []
-    if with_suggestions:
+    if with_suggestions and not select:
         records, warnings = add_suggestions(records, model, patterns)
-    unique = unique_records(records)
     text = guideline_text(guideline)
     dc = Doccano(url, *login)
     passwords = dict(annotators or {dc.username: login[1]})
@@ -227,6 +245,9 @@ def push(
         label_ids = ensure_labels(dc, project_id)
         ensure_members(dc, project_id, names)
         before = by_hash(dc.examples(project_id))
+        if select:
+            records, warnings = select_for_project(records, before, model, select, select_n)
+        unique = unique_records(records)
         new = [r for h, r in unique.items() if h not in before]
         progress["to_import"] = len(new)
         rows = import_rows(new, dc.username in sessions, dc.username, names)
@@ -267,6 +288,7 @@ def push(
         "project": project,
         "project_id": project_id,
         "created_project": created,
+        "selected": len(records) if select else None,
         "paragraphs": len(unique),
         "repeated": len(records) - len(unique),
         "imported": len(new),
@@ -373,6 +395,10 @@ def push_cli(
     guideline: Path | None = typer.Option(None, "--guideline", help="Guideline text (default: govner's annotation guidelines)"),
     with_suggestions: bool = typer.Option(True, "--suggest/--no-suggest", help="Add suggestions, or push the spans in the files only"),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Paragraphs per import task"),
+    select: str | None = typer.Option(
+        None, "--select", help="uncertain or random: push only -n paragraphs, chosen as `govner select` chooses, with --model's suggestions"
+    ),
+    n: int = typer.Option(200, "-n", help="With --select: how many paragraphs to push"),
     url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),
     home: Path = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help=HOME_HELP),
 ) -> None:
@@ -392,6 +418,8 @@ def push_cli(
         guideline=guideline,
         with_suggestions=with_suggestions,
         batch_size=batch_size,
+        select=select,
+        select_n=n,
     )
     for warning in result["warnings"]:
         msg.warn(warning)

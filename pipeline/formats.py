@@ -26,7 +26,10 @@ from .scheme import COLORS, LABELS
 
 FORMATS = ("jsonl", "csv", "html", "duckdb")  # duckdb: the facts database of pipeline/facts (issue 13)
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html", ".duckdb": "duckdb"}
-CSV_FIELDS = ("source", "label", "text", "start", "end", "sentence")
+CSV_FIELDS = ("source", "label", "text", "start", "end", "score", "sentence")
+# Below this score the HTML report dims an entity: in the calibration table of BENCHMARKS.md, entities scored under
+# it were right less often than not
+LOW_SCORE = 0.5
 SUMMARY_FIELDS = ("label", "text", "reports", "mentions")
 SENTENCE_ENDS = "。！？；\n"
 SENTENCE_WINDOW = 200
@@ -134,7 +137,8 @@ class CsvWriter:
         cleaned = clean(record["text"]) if record["entities"] else None
         for ent in record["entities"]:
             sentence = sentence_around(cleaned, ent["start"], ent["end"])
-            row = [csv_cell(record["source"]), ent["label"], csv_cell(ent["text"]), ent["start"], ent["end"], csv_cell(sentence)]
+            row = [csv_cell(record["source"]), ent["label"], csv_cell(ent["text"]), ent["start"], ent["end"], ent.get("score", "")]
+            row.append(csv_cell(sentence))
             self.writer.writerow(row)
 
     def finish(self) -> None:

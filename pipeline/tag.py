@@ -73,9 +73,16 @@ def trimmed(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 class Tagger:
-    """Callable on a text; returns entity records ``{"start", "end", "label", "text"}`` into that text."""
+    """Callable on a text; returns entity records ``{"start", "end", "label", "text", "score"}`` into that text
+    (``score``, the model's confidence in [0, 1], only from a model that gives one: ``govner_crf`` does)."""
 
-    def __init__(self, nlp: Language, batch_size: int = BATCH_SIZE, t2s: bool = False) -> None:
+    def __init__(self, nlp: Language, batch_size: int = BATCH_SIZE, t2s: bool = False, min_score: float = 0.0) -> None:
+        """``min_score``: leave out entities the model is less sure of (only for a model that gives scores)."""
+        if not 0.0 <= min_score <= 1.0:
+            raise GovnerError(f"--min-score {min_score}: a score is between 0 and 1")
+        if min_score and not any(getattr(proc, "gives_scores", False) for _, proc in nlp.pipeline):
+            raise GovnerError("--min-score: this model gives no entity scores (a govner_crf model does; spaCy's ner does not)")
+        self.min_score = min_score
         self.nlp = nlp
         nlp.default_error_handler = skip_failed_doc  # spaCy's nlp.set_error_handler, for the components that take one
         for _, component in nlp.pipeline:
@@ -85,17 +92,18 @@ class Tagger:
         self.t2s = t2s
 
     @classmethod
-    def load(cls, model: str | Path | None = None, t2s: bool = False) -> Tagger:
+    def load(cls, model: str | Path | None = None, t2s: bool = False, min_score: float = 0.0) -> Tagger:
         """The pipeline saved in ``model``, a folder or the name of an installed model package (default: the
-        shipped model); ``t2s`` lets it read traditional characters."""
+        shipped model); ``t2s`` lets it read traditional characters; ``min_score`` as in ``Tagger``."""
         name = model or DEFAULT_MODEL
         if isinstance(name, str) and Path(name).exists():
             name = Path(name)
         try:
-            return cls(spacy.load(name), t2s=t2s)
+            nlp = spacy.load(name)
         except (OSError, ValueError, KeyError, ImportError) as err:  # missing, a broken config, an unknown language
             first = next((line.strip() for line in str(err).splitlines() if line.strip()), type(err).__name__)
             raise ModelError(f"{name}: cannot load model ({first})") from None
+        return cls(nlp, t2s=t2s, min_score=min_score)
 
     def __call__(self, text: str) -> list[dict]:
         entities = next(self.pipe([text]))
@@ -138,7 +146,11 @@ class Tagger:
             for ent in doc.ents:
                 start, end = trimmed(text, *cleaned.to_original(offset + ent.start_char, offset + ent.end_char))
                 if end > start:
-                    found.append({"start": start, "end": end, "label": ent.label_, "text": text[start:end]})
+                    entity = {"start": start, "end": end, "label": ent.label_, "text": text[start:end]}
+                    if ent._.score is not None:  # govner_crf's confidence; spaCy's neural ner gives none
+                        entity["score"] = round(ent._.score, 4)  # the score shown is the score filtered on
+                    if entity.get("score", 1.0) >= self.min_score:
+                        found.append(entity)
             if last:
                 yield finished(i)
         while pending:
@@ -258,10 +270,12 @@ def tag(
     t2s: bool = False,
     progress: bool | None = None,
     stdout: IO[str] | None = None,
+    min_score: float = 0.0,
 ) -> dict:
     """Tag files, folders and globs into each output (format by suffix) or ``stdout`` in ``fmt``; return counts.
 
-    ``model`` is a model folder or package name (default: the shipped model; ``t2s`` as in Tagger.load) or a loaded Tagger.
+    ``model`` is a model folder or package name (default: the shipped model; ``t2s`` and ``min_score`` as in
+    Tagger.load) or a loaded Tagger.
     Outputs are written atomically
     when the batch ends. With ``keep_going`` off, the first file that cannot be read stops the batch and nothing
     is written; when no file can be read at all, nothing is written either (and no model is loaded).
@@ -279,7 +293,7 @@ def tag(
         if len(problems) == 1:
             raise GovnerError(problems[0])
         raise GovnerError(f"{', '.join(inputs)}: no file could be tagged, nothing written", details=problems)
-    tagger = model if isinstance(model, Tagger) else Tagger.load(model, t2s)
+    tagger = model if isinstance(model, Tagger) else Tagger.load(model, t2s, min_score)
     summary = BatchSummary()
     counts = {"files": 0, "entities": 0, "characters": 0}
     started = time.perf_counter()
@@ -341,12 +355,15 @@ def tag_cli(
     progress: bool | None = typer.Option(
         None, "--progress/--no-progress", help="Progress bar with files and characters per second (default: on a terminal)"
     ),
+    min_score: float = typer.Option(
+        0.0, "--min-score", help="Leave out entities whose score (the model's confidence, 0-1) is lower; BENCHMARKS.md has its calibration"
+    ),
 ) -> None:
     """Tag reports with the shipped or a given model: JSONL, CSV for Excel, HTML with highlighting, a batch summary."""
     say = OneLinePrinter(no_print=True)  # to standard error: standard output may carry the records
     result = run_cli(
         tag, inputs=inputs, model=model, outputs=output, fmt=fmt, n_process=n_process, keep_going=keep_going,
-        summary_path=summary, t2s=t2s, progress=progress,
+        summary_path=summary, t2s=t2s, progress=progress, min_score=min_score,
     )
     for error in result["errors"]:
         print(say.fail(error), file=sys.stderr)

@@ -20,6 +20,7 @@ from pipeline.crf import (
     list_context,
     name_lengths,
     read_classes,
+    span_confidence,
 )
 from pipeline.errors import GovnerError
 from pipeline.features import char_words
@@ -158,3 +159,13 @@ def test_every_character_gets_its_word_and_its_features(text: str):
     feats = char_features(text, BASE | {"words": True, "pos": True, "shapes": True, "lists": True})
     assert [f"c:{ch}" in item and "bias" in item for ch, item in zip(text, feats)] == [True] * len(text)
     assert len(feats) == len(text) and len({len(item) for item in feats}) <= 1  # every character, every feature
+
+
+def test_span_confidence_from_marginals():
+    marginals, after = [0.9, 0.8, 0.95], 0.7  # worked by hand
+    assert span_confidence(marginals, after, "min") == 0.7
+    assert span_confidence(marginals, None, "min") == 0.8  # at the end of the text nothing follows
+    assert span_confidence(marginals, after, "mean") == pytest.approx((0.9 + 0.8 + 0.95 + 0.7) / 4)
+    assert span_confidence(marginals, after, "product") == pytest.approx(0.9 * 0.8 * 0.95 * 0.7)
+    with pytest.raises(ValueError, match="unknown confidence"):
+        span_confidence(marginals, after, "max")

@@ -7,7 +7,8 @@ import re
 
 from bs4 import BeautifulSoup
 
-from pipeline.facts.report import ReportWriter, write_report
+from pipeline.facts.report import ReportWriter, compact, with_scores, write_report
+from pipeline.formats import LOW_SCORE, render_html
 
 from .test_facts_markup import record
 
@@ -104,3 +105,12 @@ def test_empty_batch_is_a_valid_page():
     writer.finish()
     soup = BeautifulSoup(out.getvalue(), "html.parser")
     assert soup.find(id="index") is not None and not soup.select("#index tbody tr")
+
+
+def test_entities_the_model_is_unsure_of_are_dimmed():
+    record = {"source": "a.txt", "text": "晋江市投资恒安集团", "entities": [
+        {"start": 0, "end": 3, "label": "GPE", "text": "晋江市", "score": LOW_SCORE - 0.01},
+        {"start": 5, "end": 9, "label": "ENTERPRISE", "text": "恒安集团", "score": LOW_SCORE},
+    ]}
+    marks = BeautifulSoup(with_scores(compact(render_html(record, "r")), record), "html.parser").select("mark.entity")
+    assert [(m.get("data-score"), m.has_attr("data-low")) for m in marks] == [("0.49", True), ("0.50", False)]

@@ -154,7 +154,7 @@ def test_command_line_exit_codes_and_outputs(tmp_path: Path, mixed: Path, model_
     check_records(records)
 
     result = runner.invoke(app, ["tag", good[0], "-m", str(model_dir), "-f", "csv"])
-    assert result.exit_code == 0 and result.stdout.startswith("source,label,text,start,end,sentence")
+    assert result.exit_code == 0 and result.stdout.startswith("source,label,text,start,end,score,sentence")
 
 
 def test_fail_fast_writes_nothing(tmp_path: Path, mixed: Path, tagger: Tagger):
@@ -376,3 +376,23 @@ def test_a_neural_pipeline_tags_too():
     nlp.initialize()
     found = Tagger(nlp)("晋江市经济总量居全省第一。")
     assert isinstance(found, list) and all(e["text"] == "晋江市经济总量居全省第一。"[e["start"] : e["end"]] for e in found)
+
+
+def test_crf_scores_every_entity_and_min_score_keeps_the_surer_ones():
+    text = "2024年晋江市推进恒安集团年产30万吨生活用纸项目，晋江经济开发区获评全省第一，石狮市商务局牵头服务华峰化学。"
+    found = shipped_tagger()(text)
+    assert found and all(0.0 <= e["score"] <= 1.0 for e in found)
+    cut = sorted(e["score"] for e in found)[len(found) // 2]
+    kept = Tagger(shipped_tagger().nlp, min_score=cut)(text)
+    assert kept == [e for e in found if e["score"] >= cut] and 0 < len(kept) < len(found)
+
+
+def test_min_score_needs_a_model_that_gives_scores():
+    nlp = blank_nlp()
+    nlp.add_pipe("ner").add_label("GPE")
+    nlp.initialize()
+    assert all("score" not in e for e in Tagger(nlp)("晋江市经济总量居全省第一。"))
+    with pytest.raises(GovnerError, match="gives no entity scores"):
+        Tagger(nlp, min_score=0.5)
+    with pytest.raises(GovnerError, match="between 0 and 1"):
+        Tagger(ruler_nlp(), min_score=1.5)

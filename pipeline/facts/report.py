@@ -19,7 +19,7 @@ import tempfile
 from collections import Counter, defaultdict
 from typing import IO
 
-from ..formats import SUMMARY_FIELDS, BatchSummary, labels_in, render_html
+from ..formats import LOW_SCORE, SUMMARY_FIELDS, BatchSummary, labels_in, render_html
 from ..scheme import COLORS
 from .enterprises import group_enterprises
 from .extract import report_facts
@@ -42,6 +42,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 mark.entity{padding:.45em .6em;margin:0 .25em;line-height:1;border-radius:.35em}
 mark.entity>span{font-size:.8em;font-weight:bold;line-height:1;border-radius:.35em;vertical-align:middle;margin-left:.5rem}
 mark.entity[data-score]::after{content:attr(data-score);font-size:.6em;vertical-align:super;margin-left:.2em;color:#555}
+mark.entity[data-low]{opacity:.45;outline:1px dashed #777}
 .chart{margin:1em 0}.chart text{font-size:12px}
 .legend span{display:inline-block;margin-right:1em}.legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em}
 .muted{color:#777}
@@ -167,7 +168,8 @@ def compact(section: str) -> str:
 
 
 def with_scores(section: str, record: dict) -> str:
-    """displaCy's marks with the model's score of each entity (``data-score``, shown after the name), in order."""
+    """displaCy's marks with the model's score of each entity (``data-score``, shown after the name), in order;
+    an entity scored under ``LOW_SCORE`` is dimmed (``data-low``)."""
     ents = sorted(record["entities"], key=lambda e: e["start"])
     if not any(e.get("score") is not None for e in ents):
         return section
@@ -178,6 +180,7 @@ def with_scores(section: str, record: dict) -> str:
     for ent, piece in zip(ents, pieces[1:]):
         score = ent.get("score")
         attr = f' data-score="{score:.2f}" title="score {score:.3f}"' if score is not None else ""
+        attr += " data-low" if score is not None and score < LOW_SCORE else ""
         out.append(f'<mark class="entity"{attr}{piece}')
     return "".join(out)
 

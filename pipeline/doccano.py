@@ -55,6 +55,7 @@ from .resources import resource
 from .rules import DEFAULT_PATTERNS
 from .scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
 from .selection import DEFAULT_EXCLUDE, known_keys, select_records, text_key
+from .tag import Tagger
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
@@ -98,7 +99,7 @@ def select_for_project(
     keys = {text_key(e.get("text") or "") for found in before.values() for e in found}
     if DEFAULT_EXCLUDE.is_dir():
         keys |= known_keys([DEFAULT_EXCLUDE])
-    chosen = select_records([{**r, "label": []} for r in records], suggester(model, DEFAULT_PATTERNS), n, strategy, keys)
+    chosen = select_records([{**r, "label": []} for r in records], Tagger.load(model), n, strategy, keys)  # default: shipped model
     if not chosen:
         raise GovnerError(f"nothing to select: all {len(records):,} paragraphs are in the project or the corpus already")
     return clean_suggestions([{**c, "label": []} for c in chosen], chosen)
@@ -396,7 +397,8 @@ def push_cli(
     with_suggestions: bool = typer.Option(True, "--suggest/--no-suggest", help="Add suggestions, or push the spans in the files only"),
     batch_size: int = typer.Option(500, "--batch-size", min=1, help="Paragraphs per import task"),
     select: str | None = typer.Option(
-        None, "--select", help="uncertain or random: push only -n paragraphs, chosen as `govner select` chooses, with --model's suggestions"
+        None, "--select", help="uncertain or random: push only -n paragraphs, chosen as `govner select` chooses, with the suggestions of "
+        "--model (default here: the shipped model)"
     ),
     n: int = typer.Option(200, "-n", help="With --select: how many paragraphs to push"),
     url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),

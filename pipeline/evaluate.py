@@ -109,17 +109,21 @@ def score_header(scores: dict) -> tuple[str, ...]:
 
 @app.command("evaluate")
 def evaluate_cli(
-    data: Path = typer.Argument(..., help="Gold data: a DocBin (from govner convert), or Doccano JSONL (a file or folder) of raw texts"),
+    data: list[Path] = typer.Argument(
+        ..., help="Gold data: DocBins (from govner convert), or Doccano JSONL (files or folders) of raw texts; several side by side"
+    ),
     model: Path = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model folder"),
-    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON"),
+    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON (with several data sets: keyed by each)"),
     output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON scores here"),
 ) -> None:
-    """Score a model: precision, recall, F1, micro and per label."""
-    scores = run_cli(evaluate, model=model, data=data)
+    """Score a model: precision, recall, F1, micro and per label, on each gold data set given."""
+    results = {str(d): run_cli(evaluate, model=model, data=d) for d in data}
+    scores = results[str(data[0])] if len(data) == 1 else results
     if output:
         output.write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
     if as_json:
         print(json.dumps(scores, ensure_ascii=False, indent=2))
-    else:
-        header = score_header(scores)
-        msg.table(score_table(scores), header=header, aligns=("l", *"r" * (len(header) - 1)))
+        return
+    for name, result in results.items():
+        header = score_header(result)
+        msg.table(score_table(result), header=header, aligns=("l", *"r" * (len(header) - 1)), title=name if len(data) > 1 else None)

@@ -9,6 +9,7 @@ from pathlib import Path
 import srsly
 import typer
 from spacy.cli.train import train as spacy_train
+from spacy.tokens import DocBin
 from spacy.util import get_lang_class, load_config
 from thinc.api import Config
 
@@ -22,11 +23,19 @@ DEFAULT_CONFIG = CONFIGS / "ner.cfg"
 
 
 def train(
-    config: Path, output: Path, train_path: Path, dev_path: Path, overrides: dict | None = None, use_gpu: int = -1
+    config: Path, output: Path, train_path: Path, dev_path: Path, overrides: dict | None = None, use_gpu: int = -1,
+    extra: list[Path] | None = None,
 ) -> Path:
-    """Train on ``train_path``, pick the best model on ``dev_path``; return the folder of the best model."""
+    """Train on ``train_path``, pick the best model on ``dev_path``; return the folder of the best model.
+
+    ``extra``: a user's own annotations (Doccano JSONL, e.g. ``corpus/doccano/merged.jsonl`` from ``doccano pull``),
+    split by document as ``govner convert`` splits the corpus (into ``spacy/`` beside the first file, where an
+    earlier split is kept), their train and dev parts trained on with the corpus, their test part held out for
+    ``govner evaluate``."""
     for path in (config, train_path, dev_path):
         require_file(path)
+    if extra:
+        train_path, dev_path = with_extra(train_path, dev_path, extra, output / "data")
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
     check_config(config, settings)
     try:
@@ -39,6 +48,28 @@ def train(
     for saved in (output / "model-best", output / "model-last"):
         forget_absolute_paths(saved / "config.cfg")
     return output / "model-best"
+
+
+def extra_splits(extra: list[Path]) -> Path:
+    """The folder where a user's annotations are split by document: ``spacy/`` beside the first file."""
+    first = extra[0]
+    return (first if first.is_dir() else first.parent) / "spacy"
+
+
+def with_extra(train_path: Path, dev_path: Path, extra: list[Path], work: Path) -> tuple[Path, Path]:
+    """Train and dev DocBins of the corpus with the user's own train and dev documents added (in ``work``)."""
+    from .convert import convert  # a stage of its own; only --extra needs it
+
+    split = extra_splits(extra)
+    convert(extra, split)
+    merged = []
+    for corpus_part, name in ((train_path, "train"), (dev_path, "dev")):
+        docs = DocBin().from_disk(corpus_part)
+        docs.merge(DocBin().from_disk(split / f"{name}.spacy"))
+        work.mkdir(parents=True, exist_ok=True)
+        docs.to_disk(work / f"{name}.spacy")
+        merged.append(work / f"{name}.spacy")
+    return merged[0], merged[1]
 
 
 REQUIRED_SECTIONS = ("paths", "nlp", "components", "corpora", "training", "initialize")
@@ -97,6 +128,10 @@ def train_cli(
     data: Path = typer.Option(Path("corpus/spacy"), "--data", help="Folder with train.spacy and dev.spacy"),
     override: list[str] = typer.Option([], "--set", help="Config override, e.g. training.max_steps=200"),
     gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU id, or -1 for CPU"),
+    extra: list[Path] = typer.Option(
+        [], "--extra", help="Your own annotations (e.g. corpus/doccano/merged.jsonl) to train on with the corpus; their test "
+        "documents are held out in spacy/ beside the file"
+    ),
 ) -> None:
     """Train a NER pipeline from a config file."""
     handler = logging.StreamHandler(sys.stderr)  # the CRF's progress (features, L-BFGS iterations)
@@ -106,6 +141,9 @@ def train_cli(
     overrides = run_cli(parse_overrides, items=override)
     best = run_cli(
         train, config=config, output=output, train_path=data / "train.spacy", dev_path=data / "dev.spacy",
-        overrides=overrides, use_gpu=gpu_id,
+        overrides=overrides, use_gpu=gpu_id, extra=extra or None,
     )
     msg.good(f"Best model: {best}")
+    if extra:
+        held = extra_splits(extra) / "test.spacy"
+        msg.info(f"Your held-out documents: govner evaluate {data / 'test.spacy'} {held} --model {best}")

@@ -15,6 +15,7 @@ import pytest
 import requests
 from doccano_client import DoccanoClient
 
+import pipeline
 from pipeline import doccano as module
 from pipeline import doccano_server
 from pipeline.convert import convert
@@ -24,6 +25,7 @@ from pipeline.errors import GovnerError
 from pipeline.pre_annotate import rules_nlp, suggest
 from pipeline.resources import CONFIGS
 from pipeline.scheme import COLORS
+from pipeline.selection import DEFAULT_EXCLUDE, known_keys, text_key, uncertainty
 from pipeline.tag import Tagger
 from pipeline.train import train
 
@@ -306,3 +308,20 @@ def test_local_server_keeps_its_data_private_and_answers_local_names_only(doccan
         assert requests.get(f"{url}/v1/me", headers={"Host": f"192.168.1.5:{port}"}, timeout=10).status_code == 400
     finally:
         doccano_server.down(home)
+
+
+def test_push_selects_the_uncertain_paragraphs_the_project_lacks(live_doccano, tmp_path: Path):
+    server = live_doccano
+    source = paragraphs_file(tmp_path, TEXTS)
+    tagger = pipeline.load()
+    corpus = known_keys([DEFAULT_EXCLUDE]) if DEFAULT_EXCLUDE.is_dir() else set()
+    ranked = [key for key in sorted(TEXTS, key=lambda k: -uncertainty(tagger, TEXTS[k])) if text_key(TEXTS[key]) not in corpus]
+    first = push([source], server.url, server.admin, project="select", model=None, select="uncertain", select_n=2)
+    assert (first["imported"], first["examples_in_project"]) == (2, 2)
+    view = Annotator(server, *server.admin, "select")
+    assert set(view.examples) == set(ranked[:2])
+    for key in ranked[:2]:  # the pusher annotates alone here and gets the shipped model's suggestions
+        assert view.spans(key) == sorted((e["start"], e["end"], e["label"]) for e in tagger(TEXTS[key]))
+    second = push([source], server.url, server.admin, project="select", select="uncertain", select_n=2)
+    assert (second["imported"], second["examples_in_project"]) == (2, 4)
+    assert set(Annotator(server, *server.admin, "select").examples) == set(ranked[:4])

@@ -88,3 +88,38 @@ def test_shipped_model_tags_the_readme_example():
         {"start": 0, "end": 3, "label": "GPE", "text": "晋江市"},
         {"start": 21, "end": 25, "label": "RANKING", "text": "全省第二"},
     ]
+
+
+@pytest.mark.slow
+def test_train_with_a_users_own_annotations_and_evaluate_them_held_out(work: Path):
+    govner("convert", str(work / "gold.jsonl"), "-o", str(work / "corpus"), "--dev", "0.2", "--test", "0.2")
+    user = work / "doccano"
+    user.mkdir()
+    mine = [{**r, "doc_id": "user-" + r["doc_id"]} for r in records()]  # a user's own documents, annotated in Doccano
+    (user / "merged.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in mine), encoding="utf-8")
+    args = ["train", "--config", "configs/ner.cfg", "--data", str(work / "corpus"), "-o", str(work / "adapted"),
+            "--extra", str(user / "merged.jsonl"), "--set", "training.max_steps=100", "--set", "training.eval_frequency=50"]
+    result = govner(*args)
+    splits = json.loads((user / "spacy" / "splits.json").read_text(encoding="utf-8"))
+    assert sorted(d for part in splits.values() for d in part) == sorted({r["doc_id"] for r in mine}) and splits["test"]
+    assert f"govner evaluate {work / 'corpus' / 'test.spacy'} {user / 'spacy' / 'test.spacy'}" in result.stdout + result.stderr
+
+    from spacy.tokens import DocBin
+
+    from pipeline.tokens import blank_nlp
+
+    def texts(path: Path) -> list[str]:
+        return [d.text for d in DocBin().from_disk(path).get_docs(blank_nlp().vocab)]
+
+    for part in ("train", "dev"):  # the corpus' documents and the user's of that split, nothing of the user's test
+        assert sorted(texts(work / "adapted" / "data" / f"{part}.spacy")) == sorted(
+            texts(work / "corpus" / f"{part}.spacy") + texts(user / "spacy" / f"{part}.spacy"))
+    held = set(texts(user / "spacy" / "test.spacy"))
+    assert held == {r["text"] for r in mine if r["doc_id"] in splits["test"]}
+
+    govner(*args)  # trained again: the user's documents keep their split
+    assert json.loads((user / "spacy" / "splits.json").read_text(encoding="utf-8")) == splits
+    both = json.loads(govner("evaluate", str(work / "corpus" / "test.spacy"), str(user / "spacy" / "test.spacy"),
+                             "--model", str(work / "adapted" / "model-best"), "--json").stdout)
+    assert set(both) == {str(work / "corpus" / "test.spacy"), str(user / "spacy" / "test.spacy")}
+    assert both[str(user / "spacy" / "test.spacy")]["paragraphs"] == len(held)

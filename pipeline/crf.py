@@ -168,6 +168,8 @@ def char_features(text: str, cfg: dict, lex: Lexicons | None = None) -> list[tup
     segmented = char_words(text) if cfg.get("words") else None
     if segmented:
         columns.append(column("w", (position for _, position in segmented)))
+        if cfg.get("word_ids"):
+            columns.append(column("wi", (word + position if len(word) > 1 else "" for word, position in segmented)))
         if cfg.get("pos"):
             tags = word_tags()
             columns.append(column("p", (tags.get(word, "x") + position for word, position in segmented)))
@@ -431,15 +433,15 @@ class CharCRF:
 @Language.factory(
     "govner_crf",
     default_config={
-        "window": 2, "bigrams": True, "words": False, "pos": False, "shapes": False, "lists": False,
+        "window": 2, "bigrams": True, "words": False, "pos": False, "shapes": False, "lists": False, "word_ids": False,
         "c1": 0.05, "c2": 0.05, "max_iterations": 150, "confidence": "min",
     },
     default_score_weights={"ents_f": 1.0, "ents_p": 0.0, "ents_r": 0.0, "ents_per_type": None},
 )
 def make_crf(
-    nlp: Language, name: str, window: int, bigrams: bool, words: bool, pos: bool, shapes: bool, lists: bool,
+    nlp: Language, name: str, window: int, bigrams: bool, words: bool, pos: bool, shapes: bool, lists: bool, word_ids: bool,
     c1: float, c2: float, max_iterations: int, confidence: str,
 ) -> CharCRF:
-    cfg = {"window": window, "bigrams": bigrams, "words": words, "pos": pos, "shapes": shapes, "lists": lists,
+    cfg = {"window": window, "bigrams": bigrams, "words": words, "pos": pos, "shapes": shapes, "lists": lists, "word_ids": word_ids,
            "c1": c1, "c2": c2, "max_iterations": max_iterations, "confidence": confidence}
     return CharCRF(name, cfg)

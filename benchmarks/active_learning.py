@@ -7,9 +7,9 @@ strategy, retrain, and score on the test split (exact span and label, micro F1) 
 
 - ``random`` (three seeds);
 - ``uncertain``: the paragraphs with the highest mean entropy of the CRF's tag marginals per character
-  (``pipeline.selection.uncertainty``, what ``govner select`` uses), no diversity step;
+  (``pipeline.annotation.selection.uncertainty``, what ``govner select`` uses), no diversity step;
 - ``uncertain + diverse``: the same, passing over near-duplicates of a paragraph already chosen in the round
-  (``pipeline.selection.choose``), exactly as ``govner select`` chooses.
+  (``pipeline.annotation.selection.choose``), exactly as ``govner select`` chooses.
 
 Every model is the default config's CRF (its features, gazetteer, classes and head words) fitted with crfsuite on
 the chosen paragraphs alone, without the config's augmenters (the same for every strategy). Writes the learning
@@ -35,12 +35,12 @@ from bench_md import ROOT, md_table, write_block
 from spacy.training import Example
 from thinc.api import Config
 
-from pipeline.agreement import prediction_scores
-from pipeline.convert import earlier_splits, load_docs
-from pipeline.evaluate import gold_records
-from pipeline.selection import choose, uncertainty
-from pipeline.tag import Tagger
-from pipeline.tokens import blank_nlp
+from pipeline.annotation.agreement import prediction_scores
+from pipeline.annotation.selection import choose, uncertainty
+from pipeline.components.tokens import blank_nlp
+from pipeline.tagging.tag import Tagger
+from pipeline.training.convert import earlier_splits, load_docs
+from pipeline.training.evaluate import gold_records
 
 STRATEGIES = {"random 0": ("random", 0), "random 1": ("random", 1), "random 2": ("random", 2),
               "uncertain": ("uncertain", 0), "uncertain + diverse": ("diverse", 0)}

@@ -37,15 +37,15 @@ import spacy
 from bench_md import md_table, write_block
 from spacy.tokens import Doc, DocBin
 
-from pipeline.agreement import prediction_scores
-from pipeline.clean import clean
-from pipeline.convert import SPLITS, earlier_splits, load_docs, split_documents
-from pipeline.crf import bio_spans, bio_tags
-from pipeline.evaluate import gold_records
-from pipeline.features import char_words
-from pipeline.pre_annotate import rules_nlp
+from pipeline.annotation.agreement import prediction_scores
+from pipeline.annotation.pre_annotate import rules_nlp
+from pipeline.components.crf import bio_spans, bio_tags
+from pipeline.components.features import char_words
 from pipeline.scheme import LABELS
-from pipeline.tag import Tagger
+from pipeline.tagging.tag import Tagger
+from pipeline.text.clean import clean
+from pipeline.training.convert import SPLITS, earlier_splits, load_docs, split_documents
+from pipeline.training.evaluate import gold_records
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL = {"path": ROOT.parent / "shared" / "dev-real"}  # --real; real reports by others, for choosing only
@@ -55,12 +55,13 @@ Spans = set[tuple[int, int, str]]
 # name → (config, overrides, what it shows); the first is govner's default
 CRF = "configs/ner.cfg"
 CANDIDATES = {
-    "govner CRF (default)": (CRF, {}, "char CRF: chars ±2, bigrams, gazetteer, jieba words and their part of speech, "
+    "govner CRF (default)": (CRF, {}, "char CRF: chars ±2, bigrams, gazetteer, jieba words (the word, its position and part of speech), "
                              "LAC classes, head words; name-swapped and noisy (PDF/web) copies"),
     "govner CRF, no extraction noise": (CRF, {"corpora.train.augmenter.then.share": 0}, "ablation"),
     "govner CRF, no name swapping": (CRF, {"corpora.train.augmenter.first.copies": 0}, "ablation"),
     "govner CRF, no part of speech": (CRF, {"components.govner_crf.pos": False}, "ablation"),
     "govner CRF, no head words": (CRF, {"initialize.components.govner_crf.heads": ""}, "ablation"),
+    "govner CRF, no word ids": (CRF, {"components.govner_crf.word_ids": False}, "ablation"),
     "govner CRF, + character kinds": (CRF, {"components.govner_crf.shapes": True}, "variant: Han/digit/Latin/punctuation around it"),
     "govner CRF, + list position": (CRF, {"components.govner_crf.lists": True},
                                     "variant: the delimiters (、 和 等 …) around its stretch of text"),

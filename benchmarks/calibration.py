@@ -24,10 +24,10 @@ from pathlib import Path
 from bench_md import ROOT, md_table, write_block
 from sklearn.metrics import roc_auc_score
 
-from pipeline.agreement import prediction_scores
-from pipeline.evaluate import gold_records
+from pipeline.annotation.agreement import prediction_scores
 from pipeline.resources import DEFAULT_MODEL
-from pipeline.tag import Tagger
+from pipeline.tagging.tag import Tagger
+from pipeline.training.evaluate import gold_records
 
 WAYS = ("min", "mean", "product")
 EDGES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)

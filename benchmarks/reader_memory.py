@@ -5,7 +5,7 @@ and GB18030 text, a web page, a Word file and a PDF with a text layer. Each is r
 fresh process, which reports its peak resident set size during the read minus its resident set size just
 before it (every reader library imported, a small file of the kind read once), so the number is what reading
 that one file costs. The table goes to benchmarks/reader-memory.md (``--write``); ``--compare`` measures
-another version of pipeline/readers.py on the same files, for a before/after table.
+another version of pipeline/text/readers.py on the same files, for a before/after table.
 
     .venv/bin/python benchmarks/reader_memory.py                          # 64 MB text and HTML, 8 MB of text in Word and PDF
     .venv/bin/python benchmarks/reader_memory.py --mb 100 --small-mb 16 --write
@@ -120,7 +120,7 @@ def memory(field: str) -> int:
 
 
 def worker(path: str, kind: str, readers: str | None) -> None:
-    """Read one file in this fresh process, with pipeline/readers.py or another version of it (``readers``, a file);
+    """Read one file in this fresh process, with pipeline/text/readers.py or another version of it (``readers``, a file);
     print characters, seconds and memory as JSON."""
     sys.path.insert(0, str(ROOT))
     import bs4  # noqa: F401  every reader's library, so that importing one is not counted as reading
@@ -134,7 +134,7 @@ def worker(path: str, kind: str, readers: str | None) -> None:
         spec.loader.exec_module(module)
         read_report = module.read_report
     else:
-        from pipeline.readers import read_report
+        from pipeline.text.readers import read_report
 
     warm_up = Path(path).parent / "warm-up"
     warm_up.mkdir()
@@ -187,7 +187,7 @@ def main() -> None:
     parser.add_argument("--mb", type=float, default=64, help="size of the text files and the web page, in MB")
     parser.add_argument("--small-mb", type=float, default=8, help="MB of text in the Word file and the PDF (slow to read)")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS))
-    parser.add_argument("--compare", type=Path, help="another version of pipeline/readers.py (an older one) to measure too")
+    parser.add_argument("--compare", type=Path, help="another version of pipeline/text/readers.py (an older one) to measure too")
     parser.add_argument("--write", action="store_true", help="also write the table to benchmarks/reader-memory.md")
     args = parser.parse_args()
     runs, before = [], []

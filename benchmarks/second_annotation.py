@@ -4,7 +4,7 @@
 plain text, the scheme and the guidelines: each block is ``### <doc_id> <para_index>`` and the paragraph in
 the authoring markup (``[[晋江市|GPE]]``). This script checks that each block's text is the corpus paragraph's
 text exactly, then prints span F1 between the two versions, exact and overlap, overall and per label
-(``pipeline.agreement.pair_agreement``), and how many documents the sample comes from:
+(``pipeline.annotation.agreement.pair_agreement``), and how many documents the sample comes from:
 
     .venv/bin/python benchmarks/second_annotation.py
 """
@@ -16,8 +16,8 @@ import re
 import sys
 from pathlib import Path
 
-from pipeline.agreement import pair_agreement
-from pipeline.markup import parse_markup
+from pipeline.annotation.agreement import pair_agreement
+from pipeline.annotation.markup import parse_markup
 from pipeline.scheme import spans_of
 
 ROOT = Path(__file__).resolve().parent.parent

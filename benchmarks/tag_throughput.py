@@ -116,7 +116,7 @@ def make_folder(folder: Path, files: int) -> tuple[str, dict[str, int]]:
 
 def worker(folder: str, model: str, n_process: int, out: str) -> None:
     """Tag in this (fresh) process and print the counts as JSON."""
-    from pipeline.tag import Tagger, tag
+    from pipeline.tagging.tag import Tagger, tag
 
     started = time.perf_counter()
     tagger = Tagger.load(Path(model))

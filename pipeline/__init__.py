@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .tag import Tagger
+    from pipeline.tagging.tag import Tagger
 
 
 def load(model: str | Path | None = None) -> Tagger:
     """The tagger of the shipped model (or of ``model``, a folder or an installed model package's name):
     ``load()("…")`` returns entity records."""
-    from .tag import Tagger
+    from pipeline.tagging.tag import Tagger
 
     return Tagger.load(model)

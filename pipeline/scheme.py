@@ -10,7 +10,7 @@ import unicodedata
 LABELS: tuple[str, ...] = ("PROJECT", "ENTERPRISE", "RANKING", "ORG", "GPE")
 
 COLORS: dict[str, str] = {
-    # Doccano draws these at 60 % opacity on white; so drawn, each pair is ΔE00 ≥ 30 apart (pipeline/doccano_colors.py)
+    # Doccano draws these at 60 % opacity on white; so drawn, each pair is ΔE00 ≥ 30 apart (pipeline/annotation/doccano_colors.py)
     "PROJECT": "#ff4b0f",
     "ENTERPRISE": "#0fa587",
     "RANKING": "#ffd22d",

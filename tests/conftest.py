@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from pipeline import doccano_server
+from pipeline.annotation import doccano_server
 
 # property tests are judged by what they find, not by how fast a loaded 2-core machine runs one example
 settings.register_profile("govner", deadline=None)

@@ -1,6 +1,6 @@
 """A small annotated set, written for the tests in the genre of the corpus, in authoring markup."""
 
-from pipeline.markup import parse_markup
+from pipeline.annotation.markup import parse_markup
 
 DOCS = {
     "doc-jinjiang": [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.agreement import agreement, conflicts, exact_matches, f1, merge, overlap_matches, pair_agreement, prediction_scores
+from pipeline.annotation.agreement import agreement, conflicts, exact_matches, f1, merge, overlap_matches, pair_agreement, prediction_scores
 
 ALICE = {
     "p1": [(0, 3, "GPE"), (5, 9, "ORG")],
@@ -97,7 +97,7 @@ def test_prediction_scores_by_hand():
 
 
 def test_counts_read_as_english():
-    from pipeline.console import count
+    from pipeline.cli.console import count
 
     found = [count(1, "file"), count(2, "file"), count(0, "entity"), count(1024, "entity")]
     assert found == ["1 file", "2 files", "0 entities", "1,024 entities"]

@@ -7,12 +7,20 @@ from hypothesis import strategies as st
 from spacy.tokens import DocBin
 from spacy.training import Corpus
 
-from pipeline.augment import HALF, create_chain, create_entity_swap, create_extraction_noise, name_pool, noisy_copy, swap_entities
-from pipeline.clean import clean
-from pipeline.convert import record_to_doc
+from pipeline.components.augment import (
+    HALF,
+    create_chain,
+    create_entity_swap,
+    create_extraction_noise,
+    name_pool,
+    noisy_copy,
+    swap_entities,
+)
+from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
 from pipeline.scheme import LABELS
-from pipeline.tokens import blank_nlp
+from pipeline.text.clean import clean
+from pipeline.training.convert import record_to_doc
 
 from .mini_corpus import records
 

@@ -98,7 +98,7 @@ def test_outputs_never_destroy_inputs(tmp_path: Path):
 def test_output_files_follow_the_umask(tmp_path: Path):
     import os
 
-    from pipeline.files import write_jsonl
+    from pipeline.text.files import write_jsonl
 
     old = os.umask(0o022)
     try:
@@ -171,8 +171,8 @@ def test_sigterm_leaves_no_part_file(tmp_path: Path):
     import os
     import signal
 
-    from pipeline.console import stop_on_sigterm
-    from pipeline.files import atomic_output
+    from pipeline.cli.console import stop_on_sigterm
+    from pipeline.text.files import atomic_output
 
     previous = signal.getsignal(signal.SIGTERM)
     stop_on_sigterm()
@@ -210,8 +210,8 @@ def test_a_model_with_a_broken_config_is_one_line(tmp_path: Path):
 
 def test_the_library_raises_one_error_type_in_kinds(tmp_path: Path):
     from pipeline.errors import GovnerError, InputError, ModelError, OutputError
-    from pipeline.files import require_file
-    from pipeline.tag import Tagger, check_outputs
+    from pipeline.tagging.tag import Tagger, check_outputs
+    from pipeline.text.files import require_file
 
     with pytest.raises(InputError):
         require_file(tmp_path / "missing.txt")

@@ -6,7 +6,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.clean import COMPATIBLE, FULL_TO_HALF, HALF_TO_FULL, PAGE_NUMBER, clean
+from pipeline.text.clean import COMPATIBLE, FULL_TO_HALF, HALF_TO_FULL, PAGE_NUMBER, clean
 
 BODY = "全市经济总量连续二十八年居全省县域经济首位，一批名企名品从晋江走向世界，"  # a full line of a PDF page
 

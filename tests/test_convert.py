@@ -4,9 +4,9 @@ from pathlib import Path
 import pytest
 from spacy.tokens import DocBin
 
-from pipeline.convert import convert, record_to_doc, split_documents
+from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
-from pipeline.tokens import blank_nlp
+from pipeline.training.convert import convert, record_to_doc, split_documents
 
 from .mini_corpus import records
 

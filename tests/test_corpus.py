@@ -3,9 +3,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.corpus import build, check, inconsistencies, prose_problems, scheme_problems, stats
+from pipeline.annotation.corpus import build, check, inconsistencies, prose_problems, scheme_problems, stats
+from pipeline.annotation.markup import MarkupError, parse_markup
 from pipeline.errors import GovnerError
-from pipeline.markup import MarkupError, parse_markup
 
 HEADER = "# doc_id: {id}\n# title: 报告\n# province: 福建\n# level: county\n# kind: newspaper\n# style: clean\n# year: 2024\n\n"
 

@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from spacy.training import Example
 
-from pipeline.convert import record_to_doc
-from pipeline.crf import (
+from pipeline.components.crf import (
     Lexicons,
     bio_spans,
     bio_tags,
@@ -22,10 +21,11 @@ from pipeline.crf import (
     read_classes,
     span_confidence,
 )
+from pipeline.components.features import char_words
+from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
-from pipeline.features import char_words
 from pipeline.resources import CHECKOUT
-from pipeline.tokens import blank_nlp
+from pipeline.training.convert import record_to_doc
 
 from .mini_corpus import records
 

@@ -16,18 +16,18 @@ import requests
 from doccano_client import DoccanoClient
 
 import pipeline
-from pipeline import doccano as module
-from pipeline import doccano_server
-from pipeline.convert import convert
-from pipeline.doccano import guideline_text, load_paragraphs, pull, push
-from pipeline.doccano_plan import SUGGESTED_KEY
+from pipeline.annotation import doccano as module
+from pipeline.annotation import doccano_server
+from pipeline.annotation.doccano import guideline_text, load_paragraphs, pull, push
+from pipeline.annotation.doccano_plan import SUGGESTED_KEY
+from pipeline.annotation.pre_annotate import rules_nlp, suggest
+from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, text_key, uncertainty
 from pipeline.errors import GovnerError
-from pipeline.pre_annotate import rules_nlp, suggest
 from pipeline.resources import CONFIGS
 from pipeline.scheme import COLORS
-from pipeline.selection import DEFAULT_EXCLUDE, known_keys, text_key, uncertainty
-from pipeline.tag import Tagger
-from pipeline.train import train
+from pipeline.tagging.tag import Tagger
+from pipeline.training.convert import convert
+from pipeline.training.train import train
 
 PASSWORDS = {"alice": "Tulip-pw-2024!", "bob": "Maple-pw-2024!!", "judge": "Cedar-pw-2024!"}
 

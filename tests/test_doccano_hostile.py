@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from pipeline.doccano import pull
+from pipeline.annotation.doccano import pull
 from pipeline.errors import GovnerError
 
 from .documents import doccano_export

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import doccano, doccano_server
-from pipeline.doccano_colors import MIN_DELTA_E, ciede2000, closest_pairs, rendered, rendered_delta_e, srgb_to_lab, text_color
-from pipeline.doccano_plan import (
+from pipeline.annotation import doccano, doccano_server
+from pipeline.annotation.doccano_colors import MIN_DELTA_E, ciede2000, closest_pairs, rendered, rendered_delta_e, srgb_to_lab, text_color
+from pipeline.annotation.doccano_plan import (
     SUGGESTED_KEY,
     by_hash,
     check_users,

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app  # every sub-command registered, facts included
+from pipeline.components.tokens import blank_nlp
 from pipeline.facts.database import query
-from pipeline.tokens import blank_nlp
 
 NAMES = {"晋江市": "GPE", "安踏体育": "ENTERPRISE", "恒安集团": "ENTERPRISE", "全省第一": "RANKING", "安踏体育物流园项目": "PROJECT"}
 REPORT = (

@@ -4,21 +4,20 @@ headless Chromium (Debian's ``chromium``, driven by Playwright) checking console
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import warnings
 from pathlib import Path
 
 import pytest
 
 from pipeline.facts.database import COLUMNS, query
-from pipeline.tag import tag
+from pipeline.tagging.tag import tag
+
+from .browser import chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW = ROOT / "corpus" / "raw"
 DOCS = ROOT / "docs" / "facts.md"
-CHROMIUM = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 MAX_BYTES = 10_000_000
 
 pytestmark = pytest.mark.slow
@@ -89,31 +88,10 @@ def test_tagging_again_does_not_duplicate(tagged: dict, tmp_path: Path):
     assert {table: query(db, f"SELECT count(*) FROM {table}")["rows"][0][0] for table in COLUMNS} == counts
 
 
-def chromium() -> str | None:
-    """Debian's chromium and the Playwright package, or None (after saying why) when either is missing."""
-    reason = None
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "the playwright package is not installed (pip install -e '.[test]')"
-    path = next((p for p in CHROMIUM if Path(p).exists()), shutil.which("chromium"))
-    if reason is None and path is None:
-        reason = "no chromium browser (apt-get install chromium; .ci/run does this)"
-    if reason is None:
-        return path
-    if os.environ.get("CI"):
-        pytest.fail(f"browser test cannot run in CI: {reason}")
-    warnings.warn(f"skipping the browser test: {reason}", stacklevel=2)
-    print(f"skipping the browser test: {reason}")
-    return None
-
-
 def test_the_html_report_in_headless_chromium(tagged: dict, tmp_path: Path):
     html = tagged["html"]
     assert html.stat().st_size < MAX_BYTES
     browser_path = chromium()
-    if browser_path is None:
-        pytest.skip("no browser: see the warning above")
     from playwright.sync_api import sync_playwright
 
     errors: list[str] = []

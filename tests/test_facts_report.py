@@ -8,7 +8,7 @@ import re
 from bs4 import BeautifulSoup
 
 from pipeline.facts.report import ReportWriter, compact, with_scores, write_report
-from pipeline.formats import LOW_SCORE, render_html
+from pipeline.tagging.formats import LOW_SCORE, render_html
 
 from .test_facts_markup import record
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.annotation.ingest import ingest, ingest_file, split_paragraphs
 from pipeline.errors import GovnerError
-from pipeline.ingest import ingest, ingest_file, split_paragraphs
 from pipeline.scheme import paragraph_id
 
 

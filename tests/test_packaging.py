@@ -55,7 +55,7 @@ def test_the_wheel_tags_a_report_from_any_folder(fresh: Path, tmp_path: Path):
     assert {"text": "晋江市", "label": "GPE", "start": 5, "end": 8} in record["entities"]
     assert any(e["label"] == "RANKING" and e["text"] == "全省第二" for e in record["entities"])
     # the rules and the guideline that pre-annotation and Doccano need come with the wheel too
-    check = "from pipeline.rules import DEFAULT_PATTERNS; from pipeline.resources import resource; " \
+    check = "from pipeline.components.rules import DEFAULT_PATTERNS; from pipeline.resources import resource; " \
             "print(DEFAULT_PATTERNS.exists(), resource('scripts', 'install_doccano.sh').exists(), " \
             "resource('docs', 'annotation-guidelines.md').exists())"
     assert run(fresh / "bin" / "python", "-c", check, cwd=tmp_path).stdout.split() == ["True", "True", "True"]

@@ -7,9 +7,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from pipeline.clean import clean
 from pipeline.errors import GovnerError
-from pipeline.readers import read_report
+from pipeline.text.clean import clean
+from pipeline.text.readers import read_report
 
 from .documents import make_pdf
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import readers
 from pipeline.errors import GovnerError
-from pipeline.readers import read_report
+from pipeline.text import readers
+from pipeline.text.readers import read_report
 
 from .documents import make_pdf
 from .test_readers import PDF_PAGES, REPORT, make_docx, write

@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.annotation.pre_annotate import rules_nlp, suggest
+from pipeline.components.rules import load_rules
 from pipeline.errors import GovnerError
-from pipeline.pre_annotate import rules_nlp, suggest
-from pipeline.rules import load_rules
-from pipeline.tag import Tagger
+from pipeline.tagging.tag import Tagger
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 import pipeline
+from pipeline.annotation.selection import choose, select, similarity, text_key, trigrams, uncertainty
 from pipeline.cli import app
 from pipeline.errors import GovnerError
-from pipeline.selection import choose, select, similarity, text_key, trigrams, uncertainty
 
 RECORDS = [{"text": t} for t in ("甲乙丙丁戊", "甲乙丙丁戊己", "庚辛壬癸子", "丑寅卯辰巳", "午未申酉戌")]
 

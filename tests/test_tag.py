@@ -17,15 +17,15 @@ from spacy.tokens import Doc
 from typer.testing import CliRunner
 
 import pipeline
-from pipeline import tag as tag_module
-from pipeline.clean import clean
-from pipeline.console import app
+from pipeline.annotation.pre_annotate import rules_nlp
+from pipeline.cli.console import app
+from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
-from pipeline.formats import csv_cell
-from pipeline.pre_annotate import rules_nlp
-from pipeline.readers import read_report
-from pipeline.tag import MAX_CHUNK, Tagger, chunks, expand_inputs, tag, tag_files
-from pipeline.tokens import blank_nlp
+from pipeline.tagging import tag as tag_module
+from pipeline.tagging.formats import csv_cell
+from pipeline.tagging.tag import MAX_CHUNK, Tagger, chunks, expand_inputs, tag, tag_files
+from pipeline.text.clean import clean
+from pipeline.text.readers import read_report
 
 from .documents import make_pdf
 from .test_readers import HTML, PDF_PAGES, REPORT, make_docx

@@ -7,6 +7,6 @@ results.duckdb``, ``govner facts``) and writes the browsable HTML report (``repo
 ``configs/facts/``; ``docs/facts.md`` documents every field and column.
 """
 
-from .extract import report_facts
+from pipeline.facts.extract import report_facts
 
 __all__ = ["report_facts"]

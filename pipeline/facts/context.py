@@ -15,8 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..clean import clean
-from .rules import common, places
+from pipeline.facts.rules import common, places
+from pipeline.text.clean import clean
 
 SENTENCE_END = re.compile(r"[。！？；!?;\n…]|(?<=[\u4e00-\u9fff%）)”])\.(?=[\u4e00-\u9fff“（(])")
 CLAUSE_END = re.compile(r"[，,：:]")

@@ -17,9 +17,9 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import GovnerError
-from .enterprises import core_name, group_enterprises
-from .extract import report_facts
+from pipeline.errors import GovnerError
+from pipeline.facts.enterprises import core_name, group_enterprises
+from pipeline.facts.extract import report_facts
 
 SCHEMA_VERSION = "1"
 LABEL_COLUMNS = {"PROJECT": "n_project", "ENTERPRISE": "n_enterprise", "RANKING": "n_ranking", "ORG": "n_org", "GPE": "n_gpe"}
@@ -217,7 +217,7 @@ class FactsDatabase:
 
 
 class DuckDbWriter:
-    """``govner tag … -o results.duckdb``: a writer of ``pipeline.formats`` that puts each tagged report's facts
+    """``govner tag … -o results.duckdb``: a writer of ``pipeline.tagging.formats`` that puts each tagged report's facts
     into the database as it comes."""
 
     def __init__(self, path: Path, summary=None) -> None:

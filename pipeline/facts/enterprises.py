@@ -23,8 +23,8 @@ from functools import lru_cache
 import regex
 from rapidfuzz import fuzz, process
 
-from ..clean import to_simplified
-from .rules import FACTS_DIR, alternation, places, tables
+from pipeline.facts.rules import FACTS_DIR, alternation, places, tables
+from pipeline.text.clean import to_simplified
 
 QUOTES = '“”"‘’「」『』《》 \u3000'
 
@@ -46,7 +46,7 @@ def enterprise_rules() -> EnterpriseRules:
     path, t = FACTS_DIR / "enterprises.tsv", tables("enterprises.tsv")
     ratio, min_length = t["ratio"][0][1] if t["ratio"] else ["90", "6"]
     if not (ratio.isdigit() and min_length.isdigit()):
-        from ..errors import GovnerError
+        from pipeline.errors import GovnerError
 
         raise GovnerError(f"{path}:{t['ratio'][0][0]}: ratio takes two whole numbers (threshold, minimum length)")
     return EnterpriseRules(

@@ -12,10 +12,10 @@ from __future__ import annotations
 import bisect
 from pathlib import Path
 
-from ..ingest import split_paragraphs
-from .context import Context, name_of
-from .projects import project_facts
-from .rankings import ranking_facts
+from pipeline.annotation.ingest import split_paragraphs
+from pipeline.facts.context import Context, name_of
+from pipeline.facts.projects import project_facts
+from pipeline.facts.rankings import ranking_facts
 
 
 def report_id(source: str) -> str:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import GovnerError
-from ..files import jsonl_files, read_jsonl
-from ..scheme import spans_of
+from pipeline.errors import GovnerError
+from pipeline.scheme import spans_of
+from pipeline.text.files import jsonl_files, read_jsonl
 
 
 def _check_record(path: Path, n: int, record: dict) -> dict:

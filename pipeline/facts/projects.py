@@ -18,9 +18,9 @@ from functools import lru_cache
 
 import regex
 
-from .context import Context, Ent
-from .enterprises import core_name, enterprise_rules
-from .rules import FACTS_DIR, NUM, alternation, common, compile_rule, parse_number, places, strip_lead, tables
+from pipeline.facts.context import Context, Ent
+from pipeline.facts.enterprises import core_name, enterprise_rules
+from pipeline.facts.rules import FACTS_DIR, NUM, alternation, common, compile_rule, parse_number, places, strip_lead, tables
 
 # 约, 达, 超 … between an investment word and its amount
 AMOUNT_HEDGE = r"(?:约|达|超|超过|近|逾|达到|共|计|合计|为)?"
@@ -64,7 +64,7 @@ def rules() -> ProjectRules:
     stages, order = [], {}
     for line, (stage, weak, pattern) in t["stage"]:
         if weak not in ("yes", "no"):
-            from ..errors import GovnerError
+            from pipeline.errors import GovnerError
 
             raise GovnerError(f"{path}:{line}: the weak column is yes or no, got {weak!r}")
         order.setdefault(stage, len(order))

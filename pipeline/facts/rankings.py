@@ -17,8 +17,8 @@ from functools import lru_cache
 
 import regex
 
-from .context import SUBJECT_LABELS, Context, Ent, self_reference_end
-from .rules import FACTS_DIR, alternation, common, compile_rule, parse_number, places, strip_lead, tables
+from pipeline.facts.context import SUBJECT_LABELS, Context, Ent, self_reference_end
+from pipeline.facts.rules import FACTS_DIR, alternation, common, compile_rule, parse_number, places, strip_lead, tables
 
 QUOTES = '“”"‘’「」『』《》'
 YEAR_PREFIX = regex.compile(r"^(?:19|20)\d\d(?:年度|年)?")

@@ -1,7 +1,7 @@
 """The batch HTML report: one static page a person browses, with everything it needs inside it.
 
 Why: a folder of tagged reports should open in a browser as something readable, not as a wall of highlights.
-Contract: ``ReportWriter`` is the ``.html`` writer of ``govner tag`` (``pipeline.formats``) and of ``govner facts
+Contract: ``ReportWriter`` is the ``.html`` writer of ``govner tag`` (``pipeline.tagging.formats``) and of ``govner facts
 report``. The page has an index of the reports (counts per label, links), charts drawn as inline SVG (entities per
 label per report, projects by stage, investment by place), tables of the rankings, the projects (sortable by
 investment, as every table is by any column) and the enterprise groups (with links to the reports they recur in),
@@ -19,10 +19,10 @@ import tempfile
 from collections import Counter, defaultdict
 from typing import IO
 
-from ..formats import LOW_SCORE, SUMMARY_FIELDS, BatchSummary, labels_in, render_html
-from ..scheme import COLORS
-from .enterprises import group_enterprises
-from .extract import report_facts
+from pipeline.facts.enterprises import group_enterprises
+from pipeline.facts.extract import report_facts
+from pipeline.scheme import COLORS
+from pipeline.tagging.formats import LOW_SCORE, SUMMARY_FIELDS, BatchSummary, labels_in, render_html
 
 STYLE = """
 body{font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;max-width:72em;margin:auto;padding:0 1em 3em;
@@ -186,7 +186,7 @@ def with_scores(section: str, record: dict) -> str:
 
 
 class ReportWriter:
-    """The browsable batch report (see the module docstring); a writer of ``pipeline.formats``."""
+    """The browsable batch report (see the module docstring); a writer of ``pipeline.tagging.formats``."""
 
     def __init__(self, f: IO[str], summary: BatchSummary | None = None) -> None:
         self.f = f

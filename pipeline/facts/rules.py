@@ -14,8 +14,8 @@ from pathlib import Path
 
 import regex
 
-from ..errors import GovnerError
-from ..resources import CONFIGS
+from pipeline.errors import GovnerError
+from pipeline.resources import CONFIGS
 
 FACTS_DIR = CONFIGS / "facts"
 PLACES_FILE = CONFIGS / "rules" / "places.txt"

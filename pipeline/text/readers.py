@@ -30,7 +30,7 @@ from pathlib import Path
 import charset_normalizer
 from lxml import etree
 
-from .errors import GovnerError
+from pipeline.errors import GovnerError
 
 MB = 1 << 20
 # byte-order marks, longest first: the UTF-32 LE mark starts with the UTF-16 LE one

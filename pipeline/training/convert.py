@@ -7,17 +7,15 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import typer
 from sklearn.model_selection import train_test_split
 from spacy.language import Language
 from spacy.tokens import Doc, DocBin
 
-from .clean import clean
-from .console import app, count, msg, run_cli
-from .errors import GovnerError
-from .files import atomic_output, jsonl_files, read_jsonl
-from .scheme import RecordError, check_record, describe
-from .tokens import blank_nlp
+from pipeline.components.tokens import blank_nlp
+from pipeline.errors import GovnerError
+from pipeline.scheme import RecordError, check_record, describe
+from pipeline.text.clean import clean
+from pipeline.text.files import atomic_output, jsonl_files, read_jsonl
 
 SPLITS = ("train", "dev", "test")
 
@@ -55,6 +53,11 @@ def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[st
 
 def _tokens(span) -> range:
     return range(span.start, span.end) if span is not None else range(0)
+
+
+# what training reads back: the characters, the spaces after them, and the entities (or their absence: missing);
+# spaCy's default attributes (tags, heads, lemmas …) would triple the memory of a split for nothing
+DOCBIN_ATTRS = ["ORTH", "SPACY", "ENT_IOB", "ENT_TYPE"]
 
 
 def split_documents(doc_ids: list[str], dev: float, test: float, seed: int, keep: dict[str, str] | None = None) -> dict[str, str]:
@@ -138,7 +141,7 @@ def convert(
     refuse_problems(problems, skip_invalid)
     keep = {} if reshuffle else earlier_splits(output_dir / "splits.json")
     assignment = split_documents(doc_ids, dev, test, seed, keep)
-    bins = {split: DocBin(store_user_data=False) for split in SPLITS}
+    bins = {split: DocBin(attrs=DOCBIN_ATTRS, store_user_data=False) for split in SPLITS}
     entities: dict[str, Counter] = {split: Counter() for split in SPLITS}
     for doc_id, doc, _ in iter_docs(paths):
         split = assignment[doc_id]
@@ -156,27 +159,3 @@ def convert(
         "kept": sum(1 for doc_id in assignment if doc_id in keep),
         "output": str(output_dir),
     }
-
-
-@app.command("convert")
-def convert_cli(
-    paths: list[Path] = typer.Argument(..., help="Doccano JSONL files or folders of them"),
-    output_dir: Path = typer.Option(..., "--output", "-o", help="Folder for train/dev/test .spacy files"),
-    dev: float = typer.Option(0.15, help="Share of documents for the dev split"),
-    test: float = typer.Option(0.15, help="Share of documents for the test split"),
-    seed: int = typer.Option(0, help="Seed of the document split"),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Report invalid spans, leave them out as missing"),
-    reshuffle: bool = typer.Option(False, "--reshuffle", help="Split every document anew, ignoring the splits.json already there"),
-) -> None:
-    """Convert Doccano JSONL to DocBin train/dev/test splits (documents already split keep their split)."""
-    result = run_cli(
-        convert, paths=paths, output_dir=output_dir, dev=dev, test=test, seed=seed, skip_invalid=skip_invalid, reshuffle=reshuffle
-    )
-    if result["kept"]:
-        msg.info(f"{count(result['kept'], 'document')} kept the split of {output_dir / 'splits.json'} (--reshuffle to split anew)")
-    for problem in result["problems"]:
-        msg.warn(problem)
-    for split, counts in result["splits"].items():
-        n_ents = sum(counts["entities"].values())
-        what = [count(counts["documents"], "document"), count(counts["paragraphs"], "paragraph"), count(n_ents, "entity")]
-        msg.good(f"{split}: {', '.join(what)}")

@@ -34,8 +34,8 @@ from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
 
-from .clean import clean
-from .files import require_file
+from pipeline.text.clean import clean
+from pipeline.text.files import require_file
 
 # page furniture and web-page lines without names in them (a name would need a label)
 RUNNING_HEADERS = ("政府工作报告", "2024年政府工作报告", "工作报告（送审稿）", "上半年工作总结", "重点项目推进情况汇报")

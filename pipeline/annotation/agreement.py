@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from itertools import combinations
 
-from .scheme import LABELS, Span
+from pipeline.scheme import LABELS, Span
 
 # versions[annotator][paragraph key] = that annotator's spans of the paragraph
 Versions = dict[str, dict[Hashable, list[Span]]]

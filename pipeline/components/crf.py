@@ -28,9 +28,9 @@ from spacy.tokens import Doc, Span
 from spacy.training import Example
 from spacy.util import filter_spans
 
-from .errors import GovnerError, ModelError
-from .features import char_words
-from .resources import resource
+from pipeline.components.features import char_words
+from pipeline.errors import GovnerError, ModelError
+from pipeline.resources import resource
 
 
 def gazetteer_positions(text: str, names: frozenset[str], lengths: dict[str, tuple[int, ...]]) -> list[str]:

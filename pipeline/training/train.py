@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import logging
-import sys
 from pathlib import Path
 
 import srsly
-import typer
 from spacy.cli.train import train as spacy_train
 from spacy.tokens import DocBin
 from spacy.util import get_lang_class, load_config
 from thinc.api import Config
 
-from . import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
-from .console import app, msg, run_cli
-from .errors import GovnerError, ModelError
-from .files import require_file
-from .resources import CONFIGS
+from pipeline.components import augment, crf, features, rules  # noqa: F401  (register the factories and augmenter that configs name)
+from pipeline.errors import GovnerError, ModelError
+from pipeline.resources import CONFIGS
+from pipeline.text.files import require_file
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"
 
@@ -58,7 +54,7 @@ def extra_splits(extra: list[Path]) -> Path:
 
 def with_extra(train_path: Path, dev_path: Path, extra: list[Path], work: Path) -> tuple[Path, Path]:
     """Train and dev DocBins of the corpus with the user's own train and dev documents added (in ``work``)."""
-    from .convert import convert  # a stage of its own; only --extra needs it
+    from pipeline.training.convert import convert  # a stage of its own; only --extra needs it
 
     split = extra_splits(extra)
     convert(extra, split)
@@ -119,31 +115,3 @@ def parse_overrides(items: list[str]) -> dict[str, str]:
         except ValueError:
             overrides[key] = value
     return overrides
-
-
-@app.command("train")
-def train_cli(
-    config: Path = typer.Option(DEFAULT_CONFIG, "--config", "-c", help="spaCy training config"),
-    output: Path = typer.Option(..., "--output", "-o", help="Folder for model-best and model-last"),
-    data: Path = typer.Option(Path("corpus/spacy"), "--data", help="Folder with train.spacy and dev.spacy"),
-    override: list[str] = typer.Option([], "--set", help="Config override, e.g. training.max_steps=200"),
-    gpu_id: int = typer.Option(-1, "--gpu-id", help="GPU id, or -1 for CPU"),
-    extra: list[Path] = typer.Option(
-        [], "--extra", help="Your own annotations (e.g. corpus/doccano/merged.jsonl) to train on with the corpus; their test "
-        "documents are held out in spacy/ beside the file"
-    ),
-) -> None:
-    """Train a NER pipeline from a config file."""
-    handler = logging.StreamHandler(sys.stderr)  # the CRF's progress (features, L-BFGS iterations)
-    handler.setFormatter(logging.Formatter("ℹ %(message)s"))
-    logging.getLogger("govner").addHandler(handler)
-    logging.getLogger("govner").setLevel(logging.INFO)
-    overrides = run_cli(parse_overrides, items=override)
-    best = run_cli(
-        train, config=config, output=output, train_path=data / "train.spacy", dev_path=data / "dev.spacy",
-        overrides=overrides, use_gpu=gpu_id, extra=extra or None,
-    )
-    msg.good(f"Best model: {best}")
-    if extra:
-        held = extra_splits(extra) / "test.spacy"
-        msg.info(f"Your held-out documents: govner evaluate {data / 'test.spacy'} {held} --model {best}")

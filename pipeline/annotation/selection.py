@@ -21,16 +21,13 @@ import random
 from collections.abc import Iterable
 from pathlib import Path
 
-import typer
-
-from .clean import clean
-from .console import app, count, msg, run_cli
-from .errors import GovnerError
-from .files import jsonl_files, read_jsonl, write_jsonl
-from .ingest import ingest_file
-from .pre_annotate import suggest
-from .resources import CHECKOUT
-from .tag import Tagger, expand_inputs
+from pipeline.annotation.ingest import ingest_file
+from pipeline.annotation.pre_annotate import suggest
+from pipeline.errors import GovnerError
+from pipeline.resources import CHECKOUT
+from pipeline.tagging.tag import Tagger, expand_inputs
+from pipeline.text.clean import clean
+from pipeline.text.files import jsonl_files, read_jsonl, write_jsonl
 
 STRATEGIES = ("uncertain", "random")
 NEAR_DUPLICATE = 0.5
@@ -157,26 +154,3 @@ def select(
         "mean_uncertainty": sum(r.get("uncertainty", 0.0) for r in batch) / len(batch) if batch else 0.0,
         "output": str(output),
     }
-
-
-@app.command("select")
-def select_cli(
-    inputs: list[str] = typer.Argument(..., help="Reports (.txt, .docx, .pdf, .html), folders, globs, or paragraph JSONL (govner ingest)"),
-    output: Path = typer.Option(..., "--output", "-o", help="Doccano JSONL to write (then: govner doccano push FILE)"),
-    n: int = typer.Option(200, "-n", help="Paragraphs to select"),
-    model: str | None = typer.Option(None, "--model", "-m", help="Model folder or package (default: the shipped model)"),
-    strategy: str = typer.Option("uncertain", "--select", help="uncertain (the model's least sure paragraphs first) or random"),
-    exclude: list[Path] = typer.Option(
-        None, "--exclude", help="JSONL files or folders of paragraphs annotated already (default: corpus/annotated, when present)"
-    ),
-    diverse: bool = typer.Option(True, "--diverse/--no-diverse", help="Pass over near-duplicates of a paragraph already chosen"),
-    seed: int = typer.Option(0, "--seed", help="Seed of --select random"),
-) -> None:
-    """Choose the paragraphs worth annotating next and write them with the model's suggestions for Doccano."""
-    result = run_cli(
-        select, inputs=inputs, output=output, n=n, model=model, strategy=strategy, exclude=exclude or None, diverse=diverse, seed=seed
-    )
-    msg.good(
-        f"{count(result['selected'], 'paragraph')} of {result['paragraphs']:,} selected ({result['annotated_already']} annotated "
-        f"already), {count(result['suggested_spans'], 'suggested span')} → {output}"
-    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .scheme import LABELS, span_edge_problem
+from pipeline.scheme import LABELS, span_edge_problem
 
 SPAN_RE = re.compile(r"\[\[(.+?)\|([A-Z]+)\]\]", re.S)
 META_RE = re.compile(r"^#\s*(\w+)\s*:\s*(.*?)\s*$")

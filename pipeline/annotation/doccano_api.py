@@ -26,8 +26,8 @@ from doccano_client import DoccanoClient
 from doccano_client.exceptions import DoccanoAPIError
 from doccano_client.repositories.base import verbose_raise_for_status
 
-from .doccano_plan import inside
-from .errors import GovnerError
+from pipeline.annotation.doccano_plan import inside
+from pipeline.errors import GovnerError
 
 PAGE_SIZE = 500
 TASK_TIMEOUT = 600.0

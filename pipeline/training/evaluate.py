@@ -9,21 +9,17 @@ spans exactly and by overlap (``agreement.prediction_scores``).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import spacy
-import typer
 from spacy.tokens import DocBin
 from spacy.training import Example
 
-from . import crf, features, rules  # noqa: F401  (register the factories that configs name)
-from .agreement import prediction_scores
-from .console import app, msg, run_cli
-from .errors import GovnerError
-from .files import jsonl_files, read_jsonl, require_file
-from .resources import DEFAULT_MODEL
-from .scheme import LABELS, RecordError, Span, check_record
+from pipeline.annotation.agreement import prediction_scores
+from pipeline.components import crf, features, rules  # noqa: F401  (register the factories that configs name)
+from pipeline.errors import GovnerError
+from pipeline.scheme import LABELS, RecordError, Span, check_record
+from pipeline.text.files import jsonl_files, read_jsonl, require_file
 
 
 def gold_records(data: Path) -> list[tuple[str, str, list[Span]]]:
@@ -49,7 +45,7 @@ def gold_records(data: Path) -> list[tuple[str, str, list[Span]]]:
 
 def evaluate_records(model: Path, data: Path) -> dict:
     """Scores of the tagger on raw gold texts: exact and overlap, micro and per label."""
-    from .tag import Tagger  # the tagger, as `govner tag` runs it
+    from pipeline.tagging.tag import Tagger  # the tagger, as `govner tag` runs it
 
     records = gold_records(data)
     tagger = Tagger.load(model)
@@ -105,25 +101,3 @@ def score_table(scores: dict) -> list[tuple]:
 
 def score_header(scores: dict) -> tuple[str, ...]:
     return ("label", "P", "R", "F", *(("overlap F",) if "overlap" in scores["micro"] else ()), "gold")
-
-
-@app.command("evaluate")
-def evaluate_cli(
-    data: list[Path] = typer.Argument(
-        ..., help="Gold data: DocBins (from govner convert), or Doccano JSONL (files or folders) of raw texts; several side by side"
-    ),
-    model: Path = typer.Option(DEFAULT_MODEL, "--model", "-m", help="Model folder"),
-    as_json: bool = typer.Option(False, "--json", help="Print the scores as JSON (with several data sets: keyed by each)"),
-    output: Path | None = typer.Option(None, "--output", "-o", help="Also write the JSON scores here"),
-) -> None:
-    """Score a model: precision, recall, F1, micro and per label, on each gold data set given."""
-    results = {str(d): run_cli(evaluate, model=model, data=d) for d in data}
-    scores = results[str(data[0])] if len(data) == 1 else results
-    if output:
-        output.write_text(json.dumps(scores, ensure_ascii=False, indent=2), encoding="utf-8")
-    if as_json:
-        print(json.dumps(scores, ensure_ascii=False, indent=2))
-        return
-    for name, result in results.items():
-        header = score_header(result)
-        msg.table(score_table(result), header=header, aligns=("l", *"r" * (len(header) - 1)), title=name if len(data) > 1 else None)

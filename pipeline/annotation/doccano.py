@@ -20,12 +20,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import typer
 from tqdm import tqdm
 
-from .console import doccano_app, msg, run_cli
-from .doccano_api import Doccano, doccano_errors
-from .doccano_plan import (
+from pipeline.annotation.doccano_api import Doccano, doccano_errors
+from pipeline.annotation.doccano_plan import (
     INTERNAL_KEYS,
     LEGACY_KEYS,
     backup_name,
@@ -47,15 +45,15 @@ from .doccano_plan import (
     unique_records,
     unwrap_markdown,
 )
-from .doccano_server import DEFAULT_HOME, HOME_ENV, URL_ENV, credentials, password_for, password_problem, resolve_url
-from .errors import GovnerError
-from .files import atomic_output, jsonl_files, read_jsonl
-from .pre_annotate import suggest, suggester
-from .resources import resource
-from .rules import DEFAULT_PATTERNS
-from .scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
-from .selection import DEFAULT_EXCLUDE, known_keys, select_records, text_key
-from .tag import Tagger
+from pipeline.annotation.doccano_server import password_problem
+from pipeline.annotation.pre_annotate import suggest, suggester
+from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, select_records, text_key
+from pipeline.components.rules import DEFAULT_PATTERNS
+from pipeline.errors import GovnerError
+from pipeline.resources import resource
+from pipeline.scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
+from pipeline.tagging.tag import Tagger
+from pipeline.text.files import atomic_output, jsonl_files, read_jsonl
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
@@ -365,112 +363,3 @@ def pull(
         "kept": kept,
         "warnings": plan["warnings"],
     }
-
-
-def _fmt(value: float | None) -> str:
-    return "  –  " if value is None else f"{value:.3f}"
-
-
-def print_agreement(result: dict) -> None:
-    for pair in result["pairs"]:
-        scores = f"span F1 exact {_fmt(pair['exact_f1'])}, overlap {_fmt(pair['overlap_f1'])}"
-        msg.text(f"{pair['a']} ↔ {pair['b']}: {pair['paragraphs']} shared paragraphs, {scores}")
-        rows = [(label, _fmt(s["exact_f1"]), _fmt(s["overlap_f1"]), s["spans_a"], s["spans_b"]) for label, s in pair["per_label"].items()]
-        msg.table(rows, header=("label", "exact F1", "overlap F1", pair["a"], pair["b"]), divider=True)
-    if not result["pairs"]:
-        msg.info("One annotator only: no agreement to compute")
-
-
-ANNOTATOR_HELP = "Annotator (repeatable); password from DOCCANO_PASSWORD_<NAME> or a prompt. Default: you"
-URL_HELP = "Doccano to use (default: the one `govner doccano up` started)"
-HOME_HELP = "Folder of the local server (to find its address when no --url is given)"
-
-
-@doccano_app.command("push")
-def push_cli(
-    paths: list[Path] = typer.Argument(..., help="Paragraph JSONL (from govner ingest) or Doccano JSONL, files or folders"),
-    project: str = typer.Option(DEFAULT_PROJECT, "--project", "-p", help="Doccano project (created when missing)"),
-    annotator: list[str] = typer.Option([], "--annotator", "-a", help=ANNOTATOR_HELP),
-    model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),
-    patterns: Path = typer.Option(DEFAULT_PATTERNS, "--patterns", help="Rule patterns file"),
-    guideline: Path | None = typer.Option(None, "--guideline", help="Guideline text (default: govner's annotation guidelines)"),
-    with_suggestions: bool = typer.Option(True, "--suggest/--no-suggest", help="Add suggestions, or push the spans in the files only"),
-    batch_size: int = typer.Option(500, "--batch-size", min=1, help="Paragraphs per import task"),
-    select: str | None = typer.Option(
-        None, "--select", help="uncertain or random: push only -n paragraphs, chosen as `govner select` chooses, with the suggestions of "
-        "--model (default here: the shipped model)"
-    ),
-    n: int = typer.Option(200, "-n", help="With --select: how many paragraphs to push"),
-    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),
-    home: Path = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help=HOME_HELP),
-) -> None:
-    """Upload paragraphs with pre-annotations for every annotator; pushing the same paragraphs again adds nothing."""
-    target = run_cli(resolve_url, url=url, home=home)
-    login = run_cli(credentials)
-    passwords = {name: (login[1] if name == login[0] else run_cli(password_for, username=name)) for name in annotator}
-    result = run_cli(
-        push,
-        paths=paths,
-        url=target,
-        login=login,
-        project=project,
-        annotators=passwords or None,
-        model=model,
-        patterns=patterns,
-        guideline=guideline,
-        with_suggestions=with_suggestions,
-        batch_size=batch_size,
-        select=select,
-        select_n=n,
-    )
-    for warning in result["warnings"]:
-        msg.warn(warning)
-    made = "created" if result["created_project"] else "reused"
-    msg.good(
-        f"{result['imported']} new paragraphs, {result['already_there']} already there, in project {project!r} ({made}, "
-        f"{result['examples_in_project']} examples) at {result['url']}"
-    )
-    served = ", ".join(f"{name} {n}" for name, n in result["suggestions"].items())
-    msg.text(
-        f"Suggested spans added, per annotator: {served}"
-        + (f", {result['spans_skipped']} left out (they clash with an annotator's own)" if result["spans_skipped"] else "")
-    )
-
-
-@doccano_app.command("pull")
-def pull_cli(
-    project: str = typer.Option(DEFAULT_PROJECT, "--project", "-p", help="Doccano project"),
-    output: Path = typer.Option(DEFAULT_OUTPUT, "--output", "-o", help="Folder for merged.jsonl, annotators/, review/, agreement.json"),
-    adjudicator: str | None = typer.Option(None, "--adjudicator", help="User whose version of a paragraph wins"),
-    include_all: bool = typer.Option(
-        False, "--all", help="Take unconfirmed paragraphs too, as each annotator left them (suggestions included)"
-    ),
-    annotator: list[str] = typer.Option([], "--annotator", "-a", help="Only these annotators (repeatable). Default: everyone"),
-    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help=URL_HELP),
-    home: Path = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help=HOME_HELP),
-) -> None:
-    """Download annotations, report agreement, merge them into corpus JSONL (previous files are kept)."""
-    target = run_cli(resolve_url, url=url, home=home)
-    login = run_cli(credentials)
-    result = run_cli(
-        pull,
-        url=target,
-        login=login,
-        project=project,
-        output=output,
-        adjudicator=adjudicator,
-        confirmed_only=not include_all,
-        annotators=annotator or None,
-    )
-    for warning in result["warnings"]:
-        msg.warn(warning)
-    print_agreement(result)
-    rules = ", ".join(f"{n} {rule}" for rule, n in sorted(result["merge"].items()) if rule != "conflict")
-    msg.good(f"{result['merged']} paragraphs merged ({rules}) → {Path(result['output']) / 'merged.jsonl'}")
-    if result["conflicted"]:
-        msg.warn(f"{result['conflicted']} conflicting paragraphs left out → {Path(result['output']) / 'review' / 'conflicts.jsonl'}")
-        for item in result["disagreements"][:10]:
-            if item["doccano_id"] in result["conflicts"]:
-                msg.text(f"  conflict: {item['doc_id']} paragraph {item['para_index']} (Doccano example {item['doccano_id']})")
-    for path in result["kept"]:
-        msg.info(f"previous version kept: {path}")

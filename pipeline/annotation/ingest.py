@@ -6,13 +6,10 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-import typer
-
-from .console import app, count, msg, run_cli
-from .errors import GovnerError
-from .files import write_jsonl
-from .readers import read_report
-from .scheme import paragraph_id
+from pipeline.errors import GovnerError
+from pipeline.scheme import paragraph_id
+from pipeline.text.files import write_jsonl
+from pipeline.text.readers import read_report
 
 BLANK_LINE = re.compile(r"\n[ \t\u3000]*\n")
 
@@ -57,13 +54,3 @@ def ingest(paths: list[Path], output: Path) -> dict:
         raise GovnerError(f"{', '.join(map(str, paths))}: no paragraphs found")
     write_jsonl(output, records)
     return {"files": len(paths), "paragraphs": len(records), "output": str(output)}
-
-
-@app.command("ingest")
-def ingest_cli(
-    paths: list[Path] = typer.Argument(..., help="Report files (.txt)"),
-    output: Path = typer.Option(..., "--output", "-o", help="JSONL file to write"),
-) -> None:
-    """Split reports into paragraphs with stable ids and offsets."""
-    result = run_cli(ingest, paths=paths, output=output)
-    msg.good(f"{count(result['paragraphs'], 'paragraph')} from {count(result['files'], 'file')} → {output}")

@@ -15,9 +15,9 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from .errors import GovnerError
-from .resources import CONFIGS
-from .scheme import LABELS
+from pipeline.errors import GovnerError
+from pipeline.resources import CONFIGS
+from pipeline.scheme import LABELS
 
 DEFAULT_PATTERNS = CONFIGS / "rules" / "patterns.jsonl"
 

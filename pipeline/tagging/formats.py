@@ -19,10 +19,10 @@ from typing import IO
 
 from spacy import displacy
 
-from .clean import Cleaned, clean
-from .errors import GovnerError
-from .files import atomic_output
-from .scheme import COLORS, LABELS
+from pipeline.errors import GovnerError
+from pipeline.scheme import COLORS, LABELS
+from pipeline.text.clean import Cleaned, clean
+from pipeline.text.files import atomic_output
 
 FORMATS = ("jsonl", "csv", "html", "duckdb")  # duckdb: the facts database of pipeline/facts (issue 13)
 SUFFIX_FORMATS = {".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".htm": "html", ".duckdb": "duckdb"}
@@ -213,7 +213,7 @@ def open_writer(fmt: str, output: Path | IO[str], summary: BatchSummary) -> Iter
     if fmt == "duckdb":
         if not isinstance(output, Path):
             raise GovnerError("duckdb output needs a file name (-o results.duckdb), not standard output")
-        from .facts.database import DuckDbWriter
+        from pipeline.facts.database import DuckDbWriter
 
         db = DuckDbWriter(output, summary)
         try:
@@ -235,7 +235,7 @@ def writer_class(fmt: str):
     keeps ``HtmlWriter``'s sections (each report highlighted with its summary, then the batch summary) and adds an
     index, charts and the tables of rankings, projects and enterprises."""
     if fmt == "html":
-        from .facts.report import ReportWriter
+        from pipeline.facts.report import ReportWriter
 
         return ReportWriter
     return WRITERS[fmt]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -30,10 +31,11 @@ from pathlib import Path
 import requests
 import typer
 
-from .console import doccano_app, msg, run_cli
-from .errors import GovnerError
-from .files import atomic_output
-from .resources import resource
+from pipeline.errors import GovnerError
+from pipeline.resources import resource
+from pipeline.text.files import atomic_output
+
+logger = logging.getLogger("govner")
 
 DEFAULT_HOME = Path(".doccano")
 DEFAULT_PORT = 8000
@@ -142,7 +144,7 @@ def install(venv: Path) -> Path:
         return backend
     if not INSTALL_SCRIPT.exists():
         raise GovnerError(f"{INSTALL_SCRIPT}: install script missing; install doccano==1.8.4 into {venv} by hand")
-    msg.info(f"Installing Doccano 1.8.4 into {venv} (once; about 700 MB)")
+    logger.info("Installing Doccano 1.8.4 into %s (once; about 700 MB)", venv)
     env = {**os.environ, "GOVNER_DOCCANO_VENV": str(venv)}
     result = subprocess.run(["bash", str(INSTALL_SCRIPT)], env=env, check=False)
     backend = backend_dir(venv)
@@ -424,49 +426,3 @@ def resolve_url(url: str | None, home: Path = DEFAULT_HOME) -> str:
     if state:
         return state["url"]
     raise GovnerError(f"no Doccano: start one with `govner doccano up`, or pass --url (or set {URL_ENV})")
-
-
-_HOME_OPTION = typer.Option(DEFAULT_HOME, "--home", envvar=HOME_ENV, help="Folder of the local server's database, media and logs")
-
-
-@doccano_app.command("up")
-def up_cli(
-    home: Path = _HOME_OPTION,
-    port: int = typer.Option(DEFAULT_PORT, "--port", help="Port on 127.0.0.1"),
-    venv: Path | None = typer.Option(
-        None, "--venv", help="The server's virtual environment (default $GOVNER_DOCCANO_VENV or ~/.cache/govner/doccano-venv)"
-    ),
-) -> None:
-    """Install (once) and start a local Doccano on 127.0.0.1; the admin comes from DOCCANO_USERNAME/DOCCANO_PASSWORD."""
-    result = run_cli(up, home=home, port=port, venv=venv)
-    if result["already_running"]:
-        msg.info(f"Doccano is already running at {result['url']}")
-    else:
-        msg.good(f"Doccano is running at {result['url']} (data in {result['home']}; stop it with `govner doccano down`)")
-
-
-@doccano_app.command("down")
-def down_cli(home: Path = _HOME_OPTION) -> None:
-    """Stop the local Doccano; its data stays for the next `up`."""
-    result = run_cli(down, home=home)
-    if result["stopped"]:
-        msg.good(f"Stopped Doccano at {result['url']}")
-    else:
-        msg.info(f"No Doccano was started in {result['home']}")
-
-
-@doccano_app.command("status")
-def status_cli(
-    home: Path = _HOME_OPTION,
-    url: str | None = typer.Option(None, "--url", envvar=URL_ENV, help="Check this Doccano instead of the local one"),
-) -> None:
-    """Say whether Doccano runs and answers."""
-    result = run_cli(status, home=home, url=url)
-    if result["url"] is None:
-        msg.info(f"No Doccano was started in {result['home']}")
-        raise typer.Exit(1)
-    if result["answers"]:
-        msg.good(f"Doccano answers at {result['url']}")
-        return
-    dead = [name for name, alive in result["processes"].items() if not alive]
-    msg.fail(f"Doccano at {result['url']} does not answer" + (f" ({', '.join(dead)} not running)" if dead else ""), exits=1)

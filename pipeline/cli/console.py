@@ -7,6 +7,7 @@ that standard output carries only records.
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 from importlib import metadata
@@ -15,7 +16,7 @@ from unittest.mock import patch
 import typer
 from wasabi import Printer
 
-from .errors import GovnerError
+from pipeline.errors import GovnerError
 
 
 class OneLinePrinter(Printer):
@@ -90,3 +91,11 @@ def run_cli(func, *args, **kwargs):
             say_error(line)
         say_error(str(err))
         raise typer.Exit(1) from None
+
+
+def log_to_stderr() -> None:
+    """Show the library's progress messages (the ``govner`` logger: CRF training, a Doccano install) on stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("ℹ %(message)s"))
+    logging.getLogger("govner").addHandler(handler)
+    logging.getLogger("govner").setLevel(logging.INFO)

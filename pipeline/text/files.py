@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from .errors import InputError, OutputError
+from pipeline.errors import InputError, OutputError
 
 
 def require_file(path: Path) -> Path:

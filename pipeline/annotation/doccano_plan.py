@@ -24,10 +24,10 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
-from . import agreement as agree
-from .doccano_colors import text_color
-from .errors import GovnerError
-from .scheme import Span, describe, span_problems
+from pipeline.annotation import agreement as agree
+from pipeline.annotation.doccano_colors import text_color
+from pipeline.errors import GovnerError
+from pipeline.scheme import Span, describe, span_problems
 
 SUGGESTED_KEY = "suggestions_given_to"  # shown to annotators in Doccano's metadata panel, so named for them
 LEGACY_KEYS = ("govner_hash", "govner_suggested")  # what earlier versions kept in the metadata; read, then removed

@@ -14,12 +14,12 @@ from pathlib import Path
 import typer
 from wasabi import table
 
-from ..console import app, msg, run_cli
-from ..errors import GovnerError
-from ..files import atomic_output
-from .database import export, query, read_records, write_database
-from .inputs import read_tagged
-from .report import write_report
+from pipeline.cli.console import app, msg, run_cli
+from pipeline.errors import GovnerError
+from pipeline.facts.database import export, query, read_records, write_database
+from pipeline.facts.inputs import read_tagged
+from pipeline.facts.report import write_report
+from pipeline.text.files import atomic_output
 
 facts_app = typer.Typer(
     help="Facts from tagged reports: normalised rankings, project facts and enterprise groups in a DuckDB database and an HTML report.",

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import typer
 from spacy.language import Language
 
-from .console import app, count, msg, run_cli
-from .errors import GovnerError
-from .files import read_jsonl, write_jsonl
-from .rules import DEFAULT_PATTERNS
-from .scheme import RecordError, check_record, reserved_key_problems, spans_of
-from .tag import Tagger
-from .tokens import blank_nlp
+from pipeline.components.rules import DEFAULT_PATTERNS
+from pipeline.components.tokens import blank_nlp
+from pipeline.errors import GovnerError
+from pipeline.scheme import RecordError, check_record, reserved_key_problems, spans_of
+from pipeline.tagging.tag import Tagger
+from pipeline.text.files import read_jsonl, write_jsonl
 
 
 def rules_nlp(patterns: Path = DEFAULT_PATTERNS) -> Language:
@@ -61,18 +59,3 @@ def pre_annotate(
     annotated = suggest(records, tagger, annotated_too)
     write_jsonl(output, annotated)
     return {"paragraphs": len(annotated), "entities": sum(len(r["label"]) for r in annotated), "output": str(output)}
-
-
-@app.command("pre-annotate")
-def pre_annotate_cli(
-    input_path: Path = typer.Argument(..., help="Paragraph JSONL from govner ingest"),
-    output: Path = typer.Option(..., "--output", "-o", help="Doccano JSONL to write"),
-    model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),
-    patterns: Path = typer.Option(DEFAULT_PATTERNS, "--patterns", help="Rule patterns file"),
-    annotated_too: bool = typer.Option(
-        False, "--suggest-annotated", help="Also add suggestions (never overlapping) to paragraphs that already have spans"
-    ),
-) -> None:
-    """Pre-annotate paragraphs with rules or a model; a paragraph's existing spans are never changed."""
-    result = run_cli(pre_annotate, input_path=input_path, output=output, model=model, patterns=patterns, annotated_too=annotated_too)
-    msg.good(f"{count(result['entities'], 'suggested entity')} in {count(result['paragraphs'], 'paragraph')} → {output}")

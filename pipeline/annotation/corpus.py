@@ -7,14 +7,11 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import typer
-
-from .console import corpus_app, count, msg, run_cli
-from .errors import GovnerError
-from .files import jsonl_files, read_jsonl, write_jsonl
-from .markup import MarkupError, parse_document
-from .resources import CHECKOUT, CONFIGS
-from .scheme import LABELS, RecordError, check_record, paragraph_id, reserved_key_problems, spans_of
+from pipeline.annotation.markup import MarkupError, parse_document
+from pipeline.errors import GovnerError
+from pipeline.resources import CHECKOUT, CONFIGS
+from pipeline.scheme import LABELS, RecordError, check_record, paragraph_id, reserved_key_problems, spans_of
+from pipeline.text.files import jsonl_files, read_jsonl, write_jsonl
 
 CORPUS = CHECKOUT / "corpus"
 META_KEYS = ("doc_id", "title", "province", "level", "kind", "style", "year")
@@ -188,18 +185,25 @@ def prose_problems(rows: list[tuple[str, dict]]) -> list[str]:
                     warnings.append(f"{where}: sentence {sentence[:30]!r} also at {first_seen[sentence]}")
                 else:
                     first_seen[sentence] = where
-    grams = [{record["text"][i : i + NGRAM] for i in range(len(record["text"]) - NGRAM + 1)} for _, record in rows]
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, g in enumerate(grams):
-        for gram in g:
+    # each paragraph's 8-grams as hashes, and an index hash → paragraphs: the hashes and the index are all that is
+    # held (a paragraph's own set is made again when it is compared), a third of the memory of the strings
+    def grams(text: str) -> set[int]:
+        return {hash(text[i : i + NGRAM]) for i in range(len(text) - NGRAM + 1)}
+
+    sizes: list[int] = []
+    index: dict[int, list[int]] = defaultdict(list)
+    for i, (_, record) in enumerate(rows):
+        own = grams(record["text"])
+        sizes.append(len(own))
+        for gram in own:
             index[gram].append(i)
-    for i, g in enumerate(grams):
-        if len(g) < 4:
+    for i, (where, record) in enumerate(rows):
+        if sizes[i] < 4:
             continue
-        shared = Counter(j for gram in g for j in index[gram] if j > i)
+        shared = Counter(j for gram in grams(record["text"]) for j in index[gram] if j > i)
         for j, n in shared.items():
-            if n > 0.5 * min(len(g), len(grams[j])):
-                warnings.append(f"{rows[i][0]}: shares {n} character 8-grams with {rows[j][0]}")
+            if n > 0.5 * min(sizes[i], sizes[j]):
+                warnings.append(f"{where}: shares {n} character 8-grams with {rows[j][0]}")
     return warnings
 
 
@@ -246,44 +250,3 @@ def stats(path: Path, splits_path: Path | None = None) -> dict:
         "kinds": count("kind"),
         "styles": count("style"),
     }
-
-
-@corpus_app.command("build")
-def build_cli(
-    src: Path = typer.Option(CORPUS / "src", help="Folder of authoring files"),
-    out: Path = typer.Option(CORPUS, help="Corpus folder to write annotated/ and raw/ into"),
-) -> None:
-    """Turn authoring markup into the corpus' Doccano JSONL and raw text."""
-    result = run_cli(build, src=src, out=out)
-    msg.good(f"Built {count(result['documents'], 'document')} into {out}")
-
-
-@corpus_app.command("check")
-def check_cli(
-    path: Path = typer.Argument(CORPUS / "annotated", help="Annotated JSONL file or folder"),
-    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too"),
-) -> None:
-    """Validate the corpus against the scheme; list inconsistencies with file and line."""
-    result = run_cli(check, path=path, strict=strict)
-    for warning in result["warnings"]:
-        msg.warn(warning)
-    msg.good(f"{count(result['paragraphs'], 'paragraph')}: no errors, {count(len(result['warnings']), 'warning')}")
-
-
-@corpus_app.command("stats")
-def stats_cli(
-    path: Path = typer.Argument(CORPUS / "annotated", help="Annotated JSONL file or folder"),
-    splits: Path = typer.Option(CORPUS / "spacy" / "splits.json", help="splits.json from govner convert"),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON"),
-) -> None:
-    """Count documents, characters and entities per label, split, province and kind."""
-    result = run_cli(stats, path=path, splits_path=splits)
-    if as_json:
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-        return
-    msg.info(", ".join(f"{result[k]} {k}" for k in ("documents", "paragraphs", "characters", "entities")))
-    msg.table(result["per_label"], header=("label", "entities"))
-    for split, counts in result["per_split"].items():
-        msg.text(f"{split}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    for key in ("provinces", "levels", "kinds", "styles"):
-        msg.text(f"{key} ({len(result[key])}): " + ", ".join(f"{k} {v}" for k, v in result[key].items()))

@@ -20,6 +20,7 @@ import contextlib
 import json
 import os
 import random
+import shlex
 import shutil
 import subprocess
 import sys
@@ -340,8 +341,10 @@ def table(rows: dict[str, dict], key: str | None = None) -> list[str]:
     return lines
 
 
-def write_markdown(results: dict, command: str) -> None:
-    lines = ["", f"Produced by `{command}` on {results['machine']} ({results['date']}).", ""]
+def write_markdown(results: dict) -> None:
+    first, *parts = results["commands"]
+    again = "".join(f", then the parts it names by `{c}`" for c in parts)
+    lines = ["", f"Produced by `{first}`{again}, on {results['machine']} ({results['date']}).", ""]
     lines += [f"Test split: {results['test_docs']} documents, {results['test_paragraphs']} paragraphs, {results['test_entities']} "
               f"entities (train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
     lines += ["### Systems on real reports by others (shared/dev-real)", "",
@@ -477,8 +480,10 @@ def main() -> None:
             model = Path(results["training"].get(name, {}).get("model", ""))
             if model.exists():
                 results["speed"][name] = {str(n): speed(model, texts, n) for n in (1, 2)}
+    command = "python benchmarks/benchmark.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    results["commands"] = [*(results.get("commands", []) if args.only else []), command]  # a part run adds its own
     (ROOT / "benchmarks" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
-    write_markdown(results, "python benchmarks/benchmark.py " + " ".join(sys.argv[1:]))
+    write_markdown(results)
     print(json.dumps({k: v["micro"]["f"] for k, v in results["scores"].items()}, indent=2))
 
 

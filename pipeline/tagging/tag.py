@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import itertools
+import multiprocessing
 import os
 import re
 import shutil
@@ -111,8 +113,12 @@ class Tagger:
     def pipe(self, texts: Iterable[Any], n_process: int = 1, as_tuples: bool = False) -> Iterator[Any]:
         """Entities for each text, in order; with ``as_tuples``, ``(text, context)`` in and ``(entities, context)`` out.
 
-        The model sees the cleaned text in chunks; each entity is mapped back into the text as given.
+        The model sees the cleaned text in chunks; each entity is mapped back into the text as given. With
+        ``n_process`` > 1 the texts go to that many forked copies of this tagger (where the platform forks).
         """
+        if n_process > 1 and "fork" in multiprocessing.get_all_start_methods():
+            yield from self._pipe_forked(texts, n_process, as_tuples)
+            return
         state: dict[int, tuple] = {}
         pending: deque[tuple[int, int, bool, str]] = deque()  # per piece sent: text number, offset, whether its last, text
 
@@ -157,13 +163,48 @@ class Tagger:
                 yield finished(i)
 
 
+    def _pipe_forked(self, texts: Iterable[Any], n_process: int, as_tuples: bool) -> Iterator[Any]:
+        """``pipe`` in ``n_process`` forked workers that share this loaded model: each gets a few texts at a time
+        and sends back only their entities (spaCy's own ``n_process`` sends every character's token back, which
+        cost more than tagging). At most ``WINDOW`` batches are out at once, so memory stays flat."""
+        global _WORKER_TAGGER
+        _WORKER_TAGGER = self
+        pending: deque[tuple[Any, list]] = deque()
+        items = (item if as_tuples else (item, None) for item in texts)
+        with multiprocessing.get_context("fork").Pool(n_process) as pool:
+            while True:
+                while len(pending) < WINDOW * n_process:
+                    batch = list(itertools.islice(items, WORKER_BATCH))
+                    if not batch:
+                        break
+                    pending.append((pool.apply_async(_tag_in_worker, ([text for text, _ in batch],)), [c for _, c in batch]))
+                if not pending:
+                    return
+                result, contexts = pending.popleft()
+                for entities, context in zip(result.get(), contexts):
+                    if model_failed(entities):
+                        entities[0] = MODEL_FAILED
+                    yield (entities, context) if as_tuples else entities
+
+
+# forked workers of Tagger.pipe: the tagger they inherit, texts per batch, batches out per worker
+_WORKER_TAGGER: Tagger | None = None
+WORKER_BATCH = 16
+WINDOW = 4
+
+
+def _tag_in_worker(texts: list[str]) -> list[list]:
+    return list(_WORKER_TAGGER.pipe(texts))
+
+
 def skip_failed_doc(name: str, proc: Any, docs: list, err: Exception) -> None:
     """spaCy's error handler for the tagger: a piece the model fails on is left out (the Tagger marks its text)."""
 
 
 def model_failed(entities: list) -> bool:
-    """Whether the model failed on some piece of the text these entities came from."""
-    return bool(entities) and entities[0] is MODEL_FAILED
+    """Whether the model failed on some piece of the text these entities came from (the mark may have come
+    back from a worker process: equal, not the same object)."""
+    return bool(entities) and entities[0] == MODEL_FAILED
 
 
 def walk(folder: Path, problems: list[str]) -> list[Path]:

@@ -21,7 +21,7 @@ from pipeline.annotation import doccano_server
 from pipeline.annotation.doccano import guideline_text, load_paragraphs, pull, push
 from pipeline.annotation.doccano_plan import SUGGESTED_KEY
 from pipeline.annotation.pre_annotate import rules_nlp, suggest
-from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, text_key, uncertainty
+from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, paragraphs, text_key, uncertainty
 from pipeline.errors import GovnerError
 from pipeline.resources import CONFIGS
 from pipeline.scheme import COLORS
@@ -325,3 +325,29 @@ def test_push_selects_the_uncertain_paragraphs_the_project_lacks(live_doccano, t
     second = push([source], server.url, server.admin, project="select", select="uncertain", select_n=2)
     assert (second["imported"], second["examples_in_project"]) == (2, 4)
     assert set(Annotator(server, *server.admin, "select").examples) == set(ranked[:4])
+
+
+def test_push_selects_from_a_folder_of_reports_once_and_varied(live_doccano, tmp_path: Path):
+    server = live_doccano
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    hesitant = "推进瓦窑沟至杏林湾快速路、南岭东片区城市更新、鹭岛澜庭二期及翔鹭新材料等项目。"
+    a = ["今年以来全县经济运行总体平稳。", hesitant, "县政府召开常务会议研究部署安全生产工作。"]
+    # b[0] is a near-duplicate of a[1]: one name changed
+    b = [hesitant.replace("翔鹭", "闽龙"), "翔鹭新材料、闽龙化纤签约落地，华辰光电扩产。", "各位代表，新的一年已经开始。"]
+    (folder / "a.txt").write_text("\n\n".join(a) + "\n", encoding="utf-8")
+    (folder / "b.txt").write_text("\n\n".join(b) + "\n", encoding="utf-8")
+    tagger = pipeline.load()
+    texts = {r["text"] for r in paragraphs([str(folder)])}
+    assert len(texts) == 6
+    first = push([folder], server.url, server.admin, project="reports", select="uncertain", select_n=3)
+    view = Annotator(server, *server.admin, "reports")
+    pushed = {view.client.example.find_by_id(view.project, i).text for i in view.examples.values()}
+    assert first["imported"] == 3 and len(pushed) == 3
+    assert sum(t in pushed for t in (hesitant, hesitant.replace("翔鹭", "闽龙"))) == 1  # varied: one of the pair
+    most = max(texts, key=lambda t: uncertainty(tagger, t))
+    assert most in pushed
+    second = push([folder], server.url, server.admin, project="reports", select="uncertain", select_n=3)
+    again = Annotator(server, *server.admin, "reports")
+    now = {again.client.example.find_by_id(again.project, i).text for i in again.examples.values()}
+    assert second["imported"] == 3 and len(now) == 6 and pushed < now  # never the same paragraph twice

@@ -47,18 +47,27 @@ from pipeline.annotation.doccano_plan import (
 )
 from pipeline.annotation.doccano_server import password_problem
 from pipeline.annotation.pre_annotate import suggest, suggester
-from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, select_records, text_key
+from pipeline.annotation.selection import DEFAULT_EXCLUDE, known_keys, paragraphs, select_records, text_key
 from pipeline.components.rules import DEFAULT_PATTERNS
 from pipeline.errors import GovnerError
 from pipeline.resources import resource
 from pipeline.scheme import COLORS, LABELS, RecordError, check_record, reserved_key_problems
 from pipeline.tagging.tag import Tagger
 from pipeline.text.files import atomic_output, jsonl_files, read_jsonl
+from pipeline.text.readers import READABLE_SUFFIXES
 
 DEFAULT_PROJECT = "govner"
 DEFAULT_OUTPUT = Path("corpus/doccano")
 GUIDELINE = resource("docs", "annotation-guidelines.md")
 DESCRIPTION = "Entities in Chinese government work reports (govner)"
+
+
+def is_reports(path: Path) -> bool:
+    """A report (.txt, .docx, .pdf, .html) or a folder without JSONL in it: ingested into paragraphs, as
+    ``govner ingest`` does, instead of read as paragraph JSONL."""
+    if path.is_dir():
+        return not any(path.rglob("*.jsonl"))
+    return path.suffix.lower() in READABLE_SUFFIXES
 
 
 def load_paragraphs(paths: list[Path]) -> list[dict]:
@@ -225,7 +234,9 @@ def push(
     ``govner select`` chooses (never one the project or the in-house corpus has already), with ``model``'s
     suggestions. Everything is checked before the first upload; nothing is written locally.
     """
-    records = load_paragraphs(paths)
+    reports = [path for path in paths if is_reports(path)]
+    jsonl = [path for path in paths if path not in reports]
+    records = (load_paragraphs(jsonl) if jsonl else []) + (paragraphs([str(r) for r in reports]) if reports else [])
     warnings: list[str] = []
     if with_suggestions and not select:
         records, warnings = add_suggestions(records, model, patterns)

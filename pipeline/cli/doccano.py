@@ -91,7 +91,10 @@ def status_cli(
 
 @doccano_app.command("push")
 def push_cli(
-    paths: list[Path] = typer.Argument(..., help="Paragraph JSONL (from govner ingest) or Doccano JSONL, files or folders"),
+    paths: list[Path] = typer.Argument(
+        ..., help="Paragraph JSONL (from govner ingest) or Doccano JSONL, files or folders; or reports (.txt .docx .pdf .html, "
+        "folders of them), ingested first"
+    ),
     project: str = typer.Option(DEFAULT_PROJECT, "--project", "-p", help="Doccano project (created when missing)"),
     annotator: list[str] = typer.Option([], "--annotator", "-a", help=ANNOTATOR_HELP),
     model: Path | None = typer.Option(None, "--model", "-m", help="Suggest with this model instead of the rules"),

@@ -72,6 +72,7 @@ def test_the_shipped_model_loads_from_another_folder(tmp_path: Path, monkeypatch
     assert [(e.text, e.label_) for e in nlp("晋江市规上工业增加值增长9.1%").ents][:1] == [("晋江市", "GPE")]
     config = (DEFAULT_MODEL / "config.cfg").read_text(encoding="utf-8")
     assert "/tmp" not in config and str(Path.home()) not in config  # no temporary or absolute path shipped
+    assert nlp.meta["labels"]["govner_crf"] == sorted(nlp.meta["labels"]["govner_crf"])  # the same however trained
 
 
 def test_spacy_package_installs_and_loads_by_name(fresh: Path, tmp_path: Path):

@@ -314,7 +314,7 @@ class CharCRF:
         self.lex = Lexicons()
         self.model_bytes = b""
         self.tagger: pycrfsuite.Tagger | None = None
-        self.labels: frozenset[str] = frozenset()
+        self.labels: tuple[str, ...] = ()
 
     def features(self, text: str) -> list[tuple[str, ...]]:
         return char_features(text, self.cfg, self.lex)
@@ -349,10 +349,9 @@ class CharCRF:
         0 where the model is sure, up to log(number of tags) where it cannot choose."""
         tagger = self.tagger
         tagger.set(self.features(text))
-        labels = sorted(self.labels)
         out = []
         for i in range(len(text)):
-            probabilities = [tagger.marginal(label, i) for label in labels]
+            probabilities = [tagger.marginal(label, i) for label in self.labels]
             out.append(-sum(p * math.log(p) for p in probabilities if p > 0))
         return out
 
@@ -397,7 +396,7 @@ class CharCRF:
         self.model_bytes = model
         self.tagger = pycrfsuite.Tagger()
         self.tagger.open_inmemory(model)
-        self.labels = frozenset(self.tagger.labels())
+        self.labels = tuple(sorted(self.tagger.labels()))  # sorted: meta.json lists them the same way every time
 
     def to_disk(self, path: Path, exclude: tuple = ()) -> None:
         path = Path(path)

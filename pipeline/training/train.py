@@ -92,13 +92,14 @@ def read_sections(config: Path) -> set[str]:
 
 
 def forget_absolute_paths(config_path: Path) -> None:
-    """Set every absolute ``[paths]`` value of a saved model's config to null: the model needs none of them
-    (its data is inside it), and a temporary folder or a home directory has no business in a shipped model."""
+    """Set the training data paths and every absolute ``[paths]`` value of a saved model's config to null: the
+    model needs none of them (its data is inside it), and a temporary folder, a home directory or the corpus it
+    happened to be trained from has no business in a shipped model (however it was trained, the config is the same)."""
     if not config_path.exists():
         return
     config = Config().from_disk(config_path, interpolate=False)
     for key, value in config["paths"].items():
-        if isinstance(value, str) and Path(value).is_absolute():
+        if key in ("train", "dev") or (isinstance(value, str) and Path(value).is_absolute()):
             config["paths"][key] = None
     config.to_disk(config_path)
 

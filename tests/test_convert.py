@@ -101,3 +101,29 @@ def test_documents_keep_their_split_when_the_corpus_grows(tmp_path: Path):
     assert {d for docs in after.values() for d in docs} == {r["doc_id"] for r in grown}
     reshuffled = convert([write(tmp_path / "b.jsonl", grown)], tmp_path / "out", reshuffle=True)
     assert reshuffled["kept"] == 0
+
+
+def test_a_large_split_is_written_as_shards_that_read_as_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from spacy.training import Corpus
+
+    from pipeline.training import docbins
+
+    source = write(tmp_path / "gold.jsonl", records())
+    convert([source], tmp_path / "whole", dev=0, test=0)
+    assert (tmp_path / "whole" / "train.spacy").is_file()  # a corpus of this size: one DocBin, as always
+    monkeypatch.setattr(docbins, "SHARD_PARAGRAPHS", 2)
+    result = convert([source], tmp_path / "sharded", dev=0, test=0)
+    folder = tmp_path / "sharded" / "train.spacy"
+    n = len(records())
+    assert folder.is_dir() and len(list(folder.glob("*.spacy"))) == (n + 1) // 2 and result["splits"]["train"]["paragraphs"] == n
+    nlp = blank_nlp()
+
+    def spans(path: Path) -> list[tuple]:
+        return [(d.text, [(e.start_char, e.end_char, e.label_) for e in d.ents]) for d in docbins.read_docs(path, nlp.vocab)]
+
+    assert spans(folder) == spans(tmp_path / "whole" / "train.spacy")
+    assert len(list(Corpus(folder)(nlp))) == n  # spaCy's own reader takes the folder as the split
+    assert oct(folder.stat().st_mode & 0o777) == oct(0o777 & ~docbins.current_umask())
+    monkeypatch.setattr(docbins, "SHARD_PARAGRAPHS", 5000)
+    convert([source], tmp_path / "sharded", dev=0, test=0)  # smaller again: the folder becomes a file
+    assert folder.is_file() and spans(folder) == spans(tmp_path / "whole" / "train.spacy")

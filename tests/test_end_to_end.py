@@ -108,12 +108,11 @@ def test_train_with_a_users_own_annotations_and_evaluate_them_held_out(work: Pat
     assert sorted(d for part in splits.values() for d in part) == sorted({r["doc_id"] for r in mine}) and splits["test"]
     assert f"govner evaluate {work / 'corpus' / 'test.spacy'} {user / 'spacy' / 'test.spacy'}" in result.stdout + result.stderr
 
-    from spacy.tokens import DocBin
-
     from pipeline.components.tokens import blank_nlp
+    from pipeline.training.docbins import read_docs
 
-    def texts(path: Path) -> list[str]:
-        return [d.text for d in DocBin().from_disk(path).get_docs(blank_nlp().vocab)]
+    def texts(path: Path) -> list[str]:  # a DocBin file, or a folder of them (the combined splits)
+        return [d.text for d in read_docs(path, blank_nlp().vocab)]
 
     for part in ("train", "dev"):  # the corpus' documents and the user's of that split, nothing of the user's test
         assert sorted(texts(work / "adapted" / "data" / f"{part}.spacy")) == sorted(

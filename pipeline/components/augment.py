@@ -29,13 +29,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
 
 from pipeline.text.clean import clean
-from pipeline.text.files import require_file
+from pipeline.training.docbins import read_docs
 
 # page furniture and web-page lines without names in them (a name would need a label)
 RUNNING_HEADERS = ("政府工作报告", "2024年政府工作报告", "工作报告（送审稿）", "上半年工作总结", "重点项目推进情况汇报")
@@ -72,7 +72,7 @@ def swap_entities(
 
 @registry.augmenters("govner.entity_swap.v1")
 def create_entity_swap(source: str, copies: int, share: float, seed: int) -> Callable[[Language, Example], Iterator[Example]]:
-    docs = list(DocBin().from_disk(require_file(Path(source))).get_docs(Vocab()))  # only the names are needed
+    docs = list(read_docs(Path(source), Vocab()))  # only the names are needed
     pool = name_pool(docs)
     rng = random.Random(seed)
 

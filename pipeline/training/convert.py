@@ -9,13 +9,14 @@ from pathlib import Path
 
 from sklearn.model_selection import train_test_split
 from spacy.language import Language
-from spacy.tokens import Doc, DocBin
+from spacy.tokens import Doc
 
 from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
 from pipeline.scheme import RecordError, check_record, describe
 from pipeline.text.clean import clean
 from pipeline.text.files import atomic_output, jsonl_files, read_jsonl
+from pipeline.training.docbins import SplitWriter
 
 SPLITS = ("train", "dev", "test")
 
@@ -53,11 +54,6 @@ def record_to_doc(nlp: Language, record: dict, where: str) -> tuple[Doc, list[st
 
 def _tokens(span) -> range:
     return range(span.start, span.end) if span is not None else range(0)
-
-
-# what training reads back: the characters, the spaces after them, and the entities (or their absence: missing);
-# spaCy's default attributes (tags, heads, lemmas …) would triple the memory of a split for nothing
-DOCBIN_ATTRS = ["ORTH", "SPACY", "ENT_IOB", "ENT_TYPE"]
 
 
 def split_documents(doc_ids: list[str], dev: float, test: float, seed: int, keep: dict[str, str] | None = None) -> dict[str, str]:
@@ -133,7 +129,8 @@ def convert(
     that an earlier ``splits.json`` in ``output_dir`` assigns keep their split unless ``reshuffle``.
 
     Two passes over the files, so that no more than one ``Doc`` is held at a time: the first checks every
-    record and collects the document ids to split, the second adds each paragraph to its split's DocBin."""
+    record and collects the document ids to split, the second adds each paragraph to its split, which holds at most
+    a shard of paragraphs in memory (``training/docbins.py``)."""
     doc_ids, problems = [], []
     for doc_id, _, found in iter_docs(paths):
         doc_ids.append(doc_id)
@@ -141,20 +138,23 @@ def convert(
     refuse_problems(problems, skip_invalid)
     keep = {} if reshuffle else earlier_splits(output_dir / "splits.json")
     assignment = split_documents(doc_ids, dev, test, seed, keep)
-    bins = {split: DocBin(attrs=DOCBIN_ATTRS, store_user_data=False) for split in SPLITS}
+    writers = {split: SplitWriter(output_dir / f"{split}.spacy") for split in SPLITS}
     entities: dict[str, Counter] = {split: Counter() for split in SPLITS}
-    for doc_id, doc, _ in iter_docs(paths):
-        split = assignment[doc_id]
-        bins[split].add(doc)
-        entities[split].update(ent.label_ for ent in doc.ents)
-    for split in SPLITS:
-        with atomic_output(output_dir / f"{split}.spacy", "wb") as f:
-            f.write(bins[split].to_bytes())
+    try:
+        for doc_id, doc, _ in iter_docs(paths):
+            split = assignment[doc_id]
+            writers[split].add(doc)
+            entities[split].update(ent.label_ for ent in doc.ents)
+        for writer in writers.values():
+            writer.finish()
+    finally:
+        for writer in writers.values():
+            writer.abort()
     splits = {split: sorted(i for i, s in assignment.items() if s == split) for split in SPLITS}
     with atomic_output(output_dir / "splits.json") as f:
         json.dump(splits, f, ensure_ascii=False, indent=2)
     return {
-        "splits": {s: {"documents": len(splits[s]), "paragraphs": len(bins[s]), "entities": dict(entities[s])} for s in SPLITS},
+        "splits": {s: {"documents": len(splits[s]), "paragraphs": writers[s].paragraphs, "entities": dict(entities[s])} for s in SPLITS},
         "problems": problems,
         "kept": sum(1 for doc_id in assignment if doc_id in keep),
         "output": str(output_dir),

@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import spacy
-from spacy.tokens import DocBin
 from spacy.training import Example
 
 from pipeline.annotation.agreement import prediction_scores
 from pipeline.components import crf, features, rules  # noqa: F401  (register the factories that configs name)
 from pipeline.errors import GovnerError
 from pipeline.scheme import LABELS, RecordError, Span, check_record
-from pipeline.text.files import jsonl_files, read_jsonl, require_file
+from pipeline.text.files import jsonl_files, read_jsonl
+from pipeline.training.docbins import docbin_files, read_docs
 
 
 def gold_records(data: Path) -> list[tuple[str, str, list[Span]]]:
@@ -57,17 +57,14 @@ def evaluate_records(model: Path, data: Path) -> dict:
 def evaluate(model: Path, data: Path) -> dict:
     """Scores as a plain dict: ``micro`` and ``per_label`` with ``p``, ``r``, ``f`` and the support (and
     ``overlap`` scores for JSONL gold data)."""
-    if data.is_dir() or data.suffix == ".jsonl":
+    if data.suffix != ".spacy" and (data.is_dir() or data.suffix == ".jsonl"):
         return evaluate_records(model, data)
-    require_file(data)
+    docbin_files(data)  # a DocBin file, or a folder of shards
     try:
         nlp = spacy.load(model)
     except OSError as err:
         raise GovnerError(f"{model}: cannot load model ({err})") from None
-    try:
-        docs = list(DocBin().from_bytes(data.read_bytes()).get_docs(nlp.vocab))
-    except (ValueError, KeyError) as err:
-        raise GovnerError(f"{data}: not a DocBin file ({err})") from None
+    docs = list(read_docs(data, nlp.vocab))
     if not docs:
         raise GovnerError(f"{data}: no documents")
     examples = [Example(nlp.make_doc(doc.text), doc) for doc in docs]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import srsly
 from spacy.cli.train import train as spacy_train
-from spacy.tokens import DocBin
 from spacy.util import get_lang_class, load_config
 from thinc.api import Config
 
@@ -14,6 +13,7 @@ from pipeline.components import augment, crf, features, rules  # noqa: F401  (re
 from pipeline.errors import GovnerError, ModelError
 from pipeline.resources import CONFIGS
 from pipeline.text.files import require_file
+from pipeline.training.docbins import combine, docbin_files
 
 DEFAULT_CONFIG = CONFIGS / "ner.cfg"
 
@@ -28,8 +28,9 @@ def train(
     split by document as ``govner convert`` splits the corpus (into ``spacy/`` beside the first file, where an
     earlier split is kept), their train and dev parts trained on with the corpus, their test part held out for
     ``govner evaluate``."""
-    for path in (config, train_path, dev_path):
-        require_file(path)
+    require_file(config)
+    for path in (train_path, dev_path):
+        docbin_files(path)  # a DocBin file, or a folder of shards
     if extra:
         train_path, dev_path = with_extra(train_path, dev_path, extra, output / "data")
     settings = {"paths.train": str(train_path), "paths.dev": str(dev_path), **(overrides or {})}
@@ -53,19 +54,14 @@ def extra_splits(extra: list[Path]) -> Path:
 
 
 def with_extra(train_path: Path, dev_path: Path, extra: list[Path], work: Path) -> tuple[Path, Path]:
-    """Train and dev DocBins of the corpus with the user's own train and dev documents added (in ``work``)."""
+    """Train and dev splits of the corpus with the user's own train and dev documents added (in ``work``, as
+    folders of their DocBin files: copied, never loaded)."""
     from pipeline.training.convert import convert  # a stage of its own; only --extra needs it
 
     split = extra_splits(extra)
     convert(extra, split)
-    merged = []
-    for corpus_part, name in ((train_path, "train"), (dev_path, "dev")):
-        docs = DocBin().from_disk(corpus_part)
-        docs.merge(DocBin().from_disk(split / f"{name}.spacy"))
-        work.mkdir(parents=True, exist_ok=True)
-        docs.to_disk(work / f"{name}.spacy")
-        merged.append(work / f"{name}.spacy")
-    return merged[0], merged[1]
+    return (combine([train_path, split / "train.spacy"], work / "train.spacy"),
+            combine([dev_path, split / "dev.spacy"], work / "dev.spacy"))
 
 
 REQUIRED_SECTIONS = ("paths", "nlp", "components", "corpora", "training", "initialize")

@@ -114,7 +114,8 @@ def run_strategy(name: str, parts: dict, real: list[tuple], rounds: int, batch: 
             picked = choose(pool, batch, values, diverse=kind == "diverse")
         chosen = [pool[i] for i in picked]
         labelled += chosen
-        pool = [p for i, p in enumerate(pool) if i not in set(picked)]
+        taken = set(picked)
+        pool = [p for i, p in enumerate(pool) if i not in taken]
         tagger = fit(labelled, settings)
         point = {"round": r, "paragraphs": r * batch, "characters": curve[-1]["characters"] + sum(len(p["text"]) for p in chosen),
                  **scores(tagger, parts["test"], real), "seconds": time.perf_counter() - started}

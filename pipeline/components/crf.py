@@ -185,16 +185,16 @@ def char_features(text: str, cfg: dict, lex: Lexicons | None = None) -> list[tup
     if cfg.get("lists"):
         columns.append(column("e", (left + right for left, right in list_context(text, segmented))))
     levels = len(next(iter(lex.classes.values()), ()))
-    none = ("",) * levels
-    chars = [lex.classes.get(ch, none) for ch in padded]
-    if segmented and levels:
-        words = [lex.classes[word] if len(word) > 1 and word in lex.classes else None for word, _ in segmented]
-    for c in range(levels):
-        own = [classes[c] for classes in chars]
-        columns += [column(f"k{c}", own[window : window + n]), column(f"k{c}-1", own[window - 1 : window - 1 + n]),
-                    column(f"k{c}+1", own[window + 1 : window + 1 + n])]
-        if segmented:
-            columns.append(column(f"kw{c}", (w[c] + position if w else "" for w, (_, position) in zip(words, segmented))))
+    if levels:  # the embedding classes of the character, its neighbours and its word, one column set per level
+        none = ("",) * levels
+        chars = [lex.classes.get(ch, none) for ch in padded]
+        words = [lex.classes[word] if len(word) > 1 and word in lex.classes else None for word, _ in segmented or ()]
+        for c in range(levels):
+            own = [classes[c] for classes in chars]
+            columns += [column(f"k{c}", own[window : window + n]), column(f"k{c}-1", own[window - 1 : window - 1 + n]),
+                        column(f"k{c}+1", own[window + 1 : window + 1 + n])]
+            if segmented:
+                columns.append(column(f"kw{c}", (w[c] + position if w else "" for w, (_, position) in zip(words, segmented))))
     return list(zip(*columns)) if n else []
 
 

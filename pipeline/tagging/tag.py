@@ -181,9 +181,7 @@ class Tagger:
                 if not pending:
                     return
                 result, contexts = pending.popleft()
-                for entities, context in zip(result.get(), contexts):
-                    if model_failed(entities):
-                        entities[0] = MODEL_FAILED
+                for entities, context in zip(result.get(), contexts):  # a failure mark comes back as an equal copy
                     yield (entities, context) if as_tuples else entities
 
 

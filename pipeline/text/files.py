@@ -19,14 +19,15 @@ from typing import IO
 from pipeline.errors import InputError, OutputError
 
 
-def require_file(path: Path) -> Path:
-    """Fail with the file's name if it is missing, not a file, or empty."""
+def require_file(path: Path, name: str | None = None) -> Path:
+    """Fail with the file's name (``name``, else the path) if it is missing, not a file, or empty."""
+    name = name or str(path)
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{name}: no such file")
     if not path.is_file():
-        raise InputError(f"{path}: not a file")
+        raise InputError(f"{name}: not a file")
     if path.stat().st_size == 0:
-        raise InputError(f"{path}: file is empty")
+        raise InputError(f"{name}: file is empty")
     return path
 
 

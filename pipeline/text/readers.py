@@ -31,6 +31,7 @@ import charset_normalizer
 from lxml import etree
 
 from pipeline.errors import GovnerError
+from pipeline.text.files import require_file
 
 MB = 1 << 20
 # byte-order marks, longest first: the UTF-32 LE mark starts with the UTF-16 LE one
@@ -366,12 +367,7 @@ def reader_for(path: Path) -> Callable[[Path, bytes], str]:
     """The reader of a report file; GovnerError when the file is missing, empty or of a type no reader knows."""
     name = safe_name(path)
     try:
-        if not path.exists():
-            raise GovnerError(f"{name}: no such file")
-        if not path.is_file():
-            raise GovnerError(f"{name}: not a file")
-        if path.stat().st_size == 0:
-            raise GovnerError(f"{name}: file is empty")
+        require_file(path, name)
     except OSError as err:
         raise GovnerError(f"{name}: cannot read ({err.strerror or _what(err)})") from None
     reader = READERS.get(path.suffix.lower())

@@ -349,7 +349,8 @@ def write_markdown(results: dict) -> None:
               f"entities (train {results['train_docs']}, dev {results['dev_docs']} documents). Exact span and label.", ""]
     lines += ["### Systems on real reports by others (shared/dev-real)", "",
               f"{results.get('real_texts', 0)} excerpts, {results.get('real_entities', 0)} entities, read as `govner tag` reads them "
-              "(raw text, cleaning, offsets mapped back); never trained on. The default is the best CRF here.", "",
+              "(raw text, cleaning, offsets mapped back); never trained on. A part run (the later commands above) replaces "
+              "only the rows it names: compare rows from the same run.", "",
               *table(results["scores"], "real"), ""]
     lines += ["### Systems on the test split", "", *table(results["scores"]), ""]
     def section(title: str, head: tuple[str, ...], rows: list[tuple], intro: str = "") -> None:

@@ -32,9 +32,24 @@ def span_edge_problem(span_text: str) -> str | None:
     for edge, ch in (("starts", span_text[0]), ("ends", span_text[-1])):
         if ch.isspace():
             return f"{edge} with whitespace"
-        if unicodedata.category(ch).startswith("P") and not _allowed_edge_punct(edge, ch, span_text):
+        if _bad_edge(edge, ch, span_text):
             return f"{edge} with punctuation {ch!r}"
     return None
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """The bounds of ``text[start:end]`` without the whitespace and punctuation the scheme lets no span start or
+    end with: a model's span that ran on into a bracket it did not open, (福州至永泰段) → 福州至永泰段, or into
+    the comma after a name. start == end when nothing is left."""
+    while start < end and _bad_edge("starts", text[start], text[start:end]):
+        start += 1
+    while start < end and _bad_edge("ends", text[end - 1], text[start:end]):
+        end -= 1
+    return start, end
+
+
+def _bad_edge(edge: str, ch: str, span_text: str) -> bool:
+    return ch.isspace() or (unicodedata.category(ch).startswith("P") and not _allowed_edge_punct(edge, ch, span_text))
 
 
 CLOSING = {")": "(", "）": "（"}

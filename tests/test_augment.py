@@ -79,6 +79,21 @@ def test_training_corpus_yields_the_paragraph_and_a_swapped_copy(tmp_path: Path)
         assert copy.predicted.text == copy.reference.text and not copy.predicted.ents
 
 
+def test_gazetteer_places_join_the_gpe_names_drawn_from(tmp_path: Path):
+    nlp, docs = mini_docs()
+    DocBin(docs=docs).to_disk(tmp_path / "train.spacy")
+    (tmp_path / "places.txt").write_text("# two places the corpus never names\n龙港\n龙港市\n", encoding="utf-8")
+    augment = create_entity_swap(str(tmp_path / "train.spacy"), copies=1, share=1.0, seed=0, places=str(tmp_path / "places.txt"))
+    corpus_places = {e.text for d in docs for e in d.ents if e.label_ == "GPE"}
+    drawn, elsewhere = set(), set()
+    for _ in range(40):  # every GPE is swapped (share 1.0): over many copies both gazetteer places come up
+        for example in Corpus(tmp_path / "train.spacy", augmenter=augment)(nlp):
+            drawn |= {e.text for e in example.reference.ents if e.label_ == "GPE"}
+            elsewhere |= {e.text for e in example.reference.ents if e.label_ != "GPE"}
+    assert {"龙港", "龙港市"} <= drawn and drawn <= corpus_places | {"龙港", "龙港市"}
+    assert not elsewhere & {"龙港", "龙港市"}  # the places stand only for places
+
+
 def test_a_missing_name_source_is_named(tmp_path: Path):
     with pytest.raises(GovnerError, match=r"nowhere\.spacy: no such file$"):
         create_entity_swap(str(tmp_path / "nowhere.spacy"), copies=1, share=0.5, seed=0)

@@ -25,6 +25,7 @@ from pipeline.components.features import char_words
 from pipeline.components.tokens import blank_nlp
 from pipeline.errors import GovnerError
 from pipeline.resources import CHECKOUT
+from pipeline.scheme import span_edge_problem, trim_span
 from pipeline.training.convert import record_to_doc
 
 from .mini_corpus import records
@@ -169,3 +170,54 @@ def test_span_confidence_from_marginals():
     assert span_confidence(marginals, after, "product") == pytest.approx(0.9 * 0.8 * 0.95 * 0.7)
     with pytest.raises(ValueError, match="unknown confidence"):
         span_confidence(marginals, after, "max")
+
+
+class RunOnTagger:
+    """A crfsuite tagger stand-in that tags every character of the text but the first as one PROJECT, as a CRF
+    does that runs a name on past the end of its sentence; each of its tags has marginal 0.9."""
+
+    def tag(self, xseq: list) -> list[str]:
+        return ["O"] + ["B-PROJECT"] + ["I-PROJECT"] * (len(xseq) - 2)
+
+    def marginal(self, tag: str, i: int) -> float:
+        return 0.9
+
+
+def test_no_span_runs_across_a_sentence_end():
+    crf = blank_nlp().add_pipe("govner_crf")
+    crf.tagger, crf.labels = RunOnTagger(), ("O", "B-PROJECT", "I-PROJECT")
+    text = "建成数据中心。海港二期！三期？四期；五期"
+    spans = [(text[start:end], label) for start, end, label, _, _ in crf.predict(text)]
+    assert spans == [("成数据中心", "PROJECT"), ("海港二期", "PROJECT"), ("三期", "PROJECT"), ("四期", "PROJECT"), ("五期", "PROJECT")]
+    # the piece before a cut ends where the next character went on with it: its end is as unsure as that tag
+    first = crf.predict(text)[0]
+    assert first[4] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("(福州至永泰段)", "福州至永泰段"),  # the brackets it did not open, either side
+        ("京台高速(福州至永泰段)", "京台高速(福州至永泰段)"),  # a section it opened keeps its bracket
+        ("“红土青年说”宣讲团，", "“红土青年说”宣讲团"),  # quotes stay, the comma goes
+        (" 晋江市\n", "晋江市"),
+        ("、。", ""),
+    ],
+)
+def test_trim_span_keeps_what_the_scheme_allows(text: str, kept: str):
+    start, end = trim_span(text, 0, len(text))
+    assert text[start:end] == kept
+
+
+@given(st.text(alphabet="晋江市()（）“”，、 \n", max_size=12))
+def test_a_trimmed_span_is_empty_or_well_formed(text: str):
+    start, end = trim_span(text, 0, len(text))
+    assert 0 <= start <= end <= len(text)
+    assert start == end or span_edge_problem(text[start:end]) is None
+
+
+def test_predicted_spans_leave_out_a_bracket_they_did_not_open():
+    crf = blank_nlp().add_pipe("govner_crf")
+    crf.tagger, crf.labels = RunOnTagger(), ("O", "B-PROJECT", "I-PROJECT")
+    spans = [("（延安至九寨沟高速公路甘肃段）"[s:e]) for s, e, _, _, _ in crf.predict("（延安至九寨沟高速公路甘肃段）")]
+    assert spans == ["延安至九寨沟高速公路甘肃段"]

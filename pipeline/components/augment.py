@@ -14,6 +14,8 @@ the name, so the model has to read the context. A config turns it on for the tra
     seed = ${system.seed}
 
 ``source``: the DocBin whose entities are the names to draw from (the training split, never dev or test).
+``places``: optionally a gazetteer file (``${paths.gazetteer}``) whose names join the GPE names drawn from, so that
+the copies show places, full and short (晋江市, 晋江), that the corpus never mentions.
 
 Real reports reach the tagger as PDF text layers and web pages: lines broken at a fixed width inside sentences
 and names, page numbers and running headers in the middle of a sentence, stray spaces, half-width punctuation
@@ -34,6 +36,7 @@ from spacy.training import Example
 from spacy.util import registry
 from spacy.vocab import Vocab
 
+from pipeline.components.crf import find_file, read_names
 from pipeline.text.clean import clean
 from pipeline.training.docbins import read_docs
 
@@ -71,9 +74,13 @@ def swap_entities(
 
 
 @registry.augmenters("govner.entity_swap.v1")
-def create_entity_swap(source: str, copies: int, share: float, seed: int) -> Callable[[Language, Example], Iterator[Example]]:
+def create_entity_swap(
+    source: str, copies: int, share: float, seed: int, places: str | None = None
+) -> Callable[[Language, Example], Iterator[Example]]:
     docs = list(read_docs(Path(source), Vocab()))  # only the names are needed
     pool = name_pool(docs)
+    if places:
+        pool["GPE"] = sorted(set(pool.get("GPE", [])) | read_names(find_file(places, "gazetteer")))
     rng = random.Random(seed)
 
     def augment(nlp: Language, example: Example) -> Iterator[Example]:

@@ -31,6 +31,7 @@ from spacy.util import filter_spans
 from pipeline.components.features import char_words
 from pipeline.errors import GovnerError, ModelError
 from pipeline.resources import resource
+from pipeline.scheme import trim_span
 
 
 def gazetteer_positions(text: str, names: frozenset[str], lengths: dict[str, tuple[int, ...]]) -> list[str]:
@@ -222,6 +223,10 @@ def span_confidence(marginals: list[float], after: float | None, how: str = "min
     raise ValueError(f"unknown confidence {how!r}")
 
 
+# characters that end a sentence, which no entity of the scheme contains; a span the CRF runs across one is cut there
+SENTENCE_ENDS = frozenset("。！？；")
+
+
 def bio_tags(doc: Doc) -> list[str]:
     """B-/I-/O per character of ``doc.text`` from ``doc.ents``."""
     tags = ["O"] * len(doc.text)
@@ -336,8 +341,14 @@ class CharCRF:
         at each of its characters, and of the next character not continuing it (None at the end of the text)."""
         tagger = self.tagger
         tags = tagger.tag(self.features(text))
+        for i, ch in enumerate(text):  # no name runs across a sentence end: the scheme's spans never hold one
+            if ch in SENTENCE_ENDS:
+                tags[i] = "O"
         found = []
         for start, end, label in bio_spans(tags):
+            start, end = trim_span(text, start, end)
+            if start == end:
+                continue
             marginals = [tagger.marginal(tags[i], i) for i in range(start, end)]
             inside = f"I-{label}"
             after = (1.0 - tagger.marginal(inside, end) if inside in self.labels else 1.0) if end < len(text) else None

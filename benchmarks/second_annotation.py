@@ -24,10 +24,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^### (\S+) (\d+)\n", re.M)
 
 
-def versions(folder: Path) -> tuple[dict, dict]:
-    """``(corpus, second)``: paragraph key → spans, for every block of the second annotation."""
+def versions(paths: list[Path]) -> tuple[dict, dict]:
+    """``(corpus, second)``: paragraph key → spans, for every block of the second annotation in ``paths``."""
     corpus, second = {}, {}
-    for path in sorted(folder.glob("*.txt")):
+    for path in paths:
         parts = BLOCK.split(path.read_text(encoding="utf-8"))[1:]
         for doc_id, index, marked in zip(parts[::3], parts[1::3], parts[2::3]):
             text, spans = parse_markup(marked.rstrip("\n"), f"{path} {doc_id} {index}")
@@ -40,13 +40,21 @@ def versions(folder: Path) -> tuple[dict, dict]:
     return corpus, second
 
 
-def main() -> None:
-    corpus, second = versions(ROOT / "corpus" / "second-annotation")
+def summary(corpus: dict, second: dict) -> tuple[str, dict]:
     result = pair_agreement(corpus, second)
-    print(f"{result['paragraphs']} paragraphs of {len({doc for doc, _ in corpus})} documents, {result['spans_a']} spans in the corpus, "
-          f"{result['spans_b']} in the second annotation: exact F1 {result['exact_f1']:.3f}, overlap F1 {result['overlap_f1']:.3f}")
+    line = (f"{result['paragraphs']} paragraphs of {len({doc for doc, _ in corpus})} documents, {result['spans_a']} spans in the corpus, "
+            f"{result['spans_b']} in the second annotation: exact F1 {result['exact_f1']:.3f}, overlap F1 {result['overlap_f1']:.3f}")
+    return line, result
+
+
+def main() -> None:
+    batches = sorted((ROOT / "corpus" / "second-annotation").glob("*.txt"))
+    line, result = summary(*versions(batches))
+    print(line)
     for label, s in result["per_label"].items():
         print(f"  {label}: exact {s['exact_f1'] or 0:.3f}, overlap {s['overlap_f1'] or 0:.3f} ({s['spans_a']} / {s['spans_b']} spans)")
+    for batch in batches:  # each batch was drawn from the documents of its time
+        print(f"{batch.name}: {summary(*versions([batch]))[0]}")
 
 
 if __name__ == "__main__":

@@ -24,19 +24,18 @@ ROOT = Path(__file__).resolve().parent.parent
 BLOCK = re.compile(r"^### (\S+) (\d+)\n", re.M)
 
 
-def versions(paths: list[Path]) -> tuple[dict, dict]:
-    """``(corpus, second)``: paragraph key → spans, for every block of the second annotation in ``paths``."""
+def versions(path: Path) -> tuple[dict, dict]:
+    """``(corpus, second)``: paragraph key → spans, for every block of one batch of the second annotation."""
     corpus, second = {}, {}
-    for path in paths:
-        parts = BLOCK.split(path.read_text(encoding="utf-8"))[1:]
-        for doc_id, index, marked in zip(parts[::3], parts[1::3], parts[2::3]):
-            text, spans = parse_markup(marked.rstrip("\n"), f"{path} {doc_id} {index}")
-            rows = (ROOT / "corpus" / "annotated" / f"{doc_id}.jsonl").read_text(encoding="utf-8").splitlines()
-            record = json.loads(rows[int(index)])
-            if record["text"] != text:
-                sys.exit(f"{path}: {doc_id} paragraph {index}: the text differs from the corpus")
-            corpus[(doc_id, int(index))] = spans_of(record)
-            second[(doc_id, int(index))] = [tuple(s) for s in spans]
+    parts = BLOCK.split(path.read_text(encoding="utf-8"))[1:]
+    for doc_id, index, marked in zip(parts[::3], parts[1::3], parts[2::3]):
+        text, spans = parse_markup(marked.rstrip("\n"), f"{path} {doc_id} {index}")
+        rows = (ROOT / "corpus" / "annotated" / f"{doc_id}.jsonl").read_text(encoding="utf-8").splitlines()
+        record = json.loads(rows[int(index)])
+        if record["text"] != text:
+            sys.exit(f"{path}: {doc_id} paragraph {index}: the text differs from the corpus")
+        corpus[(doc_id, int(index))] = spans_of(record)
+        second[(doc_id, int(index))] = [tuple(s) for s in spans]
     return corpus, second
 
 
@@ -48,13 +47,15 @@ def summary(corpus: dict, second: dict) -> tuple[str, dict]:
 
 
 def main() -> None:
-    batches = sorted((ROOT / "corpus" / "second-annotation").glob("*.txt"))
-    line, result = summary(*versions(batches))
+    batches = {path.name: versions(path) for path in sorted((ROOT / "corpus" / "second-annotation").glob("*.txt"))}
+    corpus = {key: spans for pair in batches.values() for key, spans in pair[0].items()}
+    second = {key: spans for pair in batches.values() for key, spans in pair[1].items()}
+    line, result = summary(corpus, second)
     print(line)
     for label, s in result["per_label"].items():
         print(f"  {label}: exact {s['exact_f1'] or 0:.3f}, overlap {s['overlap_f1'] or 0:.3f} ({s['spans_a']} / {s['spans_b']} spans)")
-    for batch in batches:  # each batch was drawn from the documents of its time
-        print(f"{batch.name}: {summary(*versions([batch]))[0]}")
+    for name, pair in batches.items():  # each batch was drawn from the documents of its time
+        print(f"{name}: {summary(*pair)[0]}")
 
 
 if __name__ == "__main__":

@@ -227,6 +227,19 @@ def span_confidence(marginals: list[float], after: float | None, how: str = "min
 SENTENCE_ENDS = frozenset("。！？；")
 
 
+def sentence_pieces(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """``spans`` cut at every sentence end inside them, the sentence end itself left out (looked for only inside the
+    spans, not over the whole text)."""
+    pieces = []
+    for start, end, label in spans:
+        for i in range(start, end):
+            if text[i] in SENTENCE_ENDS:
+                pieces.append((start, i, label))
+                start = i + 1
+        pieces.append((start, end, label))
+    return [(start, end, label) for start, end, label in pieces if start < end]
+
+
 def bio_tags(doc: Doc) -> list[str]:
     """B-/I-/O per character of ``doc.text`` from ``doc.ents``."""
     tags = ["O"] * len(doc.text)
@@ -341,11 +354,8 @@ class CharCRF:
         at each of its characters, and of the next character not continuing it (None at the end of the text)."""
         tagger = self.tagger
         tags = tagger.tag(self.features(text))
-        for i, ch in enumerate(text):  # no name runs across a sentence end: the scheme's spans never hold one
-            if ch in SENTENCE_ENDS:
-                tags[i] = "O"
         found = []
-        for start, end, label in bio_spans(tags):
+        for start, end, label in sentence_pieces(text, bio_spans(tags)):
             start, end = trim_span(text, start, end)
             if start == end:
                 continue

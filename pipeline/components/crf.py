@@ -112,7 +112,8 @@ def word_tags() -> dict[str, str]:
 @dataclass
 class Lexicons:
     """The data files a CRF reads (given at ``initialize``, saved into the model): place names, embedding
-    classes of characters and words, and head words (the words that end names of a kind) with their kind."""
+    classes of characters and words, and head words (the words that end names of a kind, and the titles that
+    follow a body's name but are not part of it) with their kind."""
 
     places: frozenset[str] = frozenset()
     classes: dict[str, tuple[str, ...]] = field(default_factory=dict)

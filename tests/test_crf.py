@@ -19,6 +19,7 @@ from pipeline.components.crf import (
     list_context,
     name_lengths,
     read_classes,
+    read_heads,
     span_confidence,
 )
 from pipeline.components.features import char_words
@@ -89,7 +90,7 @@ def test_features_see_part_of_speech_shapes_lists_and_heads():
 
 def test_shipped_head_words_mark_a_title_after_a_body_apart_from_the_body():
     """configs/rules/heads.tsv: 委 ends an ORG (…省委), but 常委 right after it is a title, and so is 厅长 after …厅."""
-    heads = {word: kinds[0] for word, kinds in read_classes(CHECKOUT / "configs" / "rules" / "heads.tsv").items()}
+    heads = read_heads(CHECKOUT / "configs" / "rules" / "heads.tsv")
     text = "青州省委常委、交通运输厅厅长"
     marks = head_positions(text, heads, name_lengths(heads, at=-1))
     assert (marks[3], marks[5], marks[11], marks[13]) == ("ORG", "TITLE", "ORG", "TITLE")

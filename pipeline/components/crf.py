@@ -297,6 +297,11 @@ def read_classes(path: Path) -> dict[str, tuple[str, ...]]:
     return {row[0]: tuple(row[1:]) for row in rows}
 
 
+def read_heads(path: Path) -> dict[str, str]:
+    """Head word → its kind (a label, or TITLE), one ``word<TAB>kind`` a line, in the format of ``read_classes``."""
+    return {word: kinds[0] for word, kinds in read_classes(path).items()}
+
+
 def write_classes(path: Path, classes: dict[str, tuple[str, ...]]) -> None:
     path.write_text("".join("\t".join((token, *values)) + "\n" for token, values in classes.items()), encoding="utf-8")
 
@@ -391,7 +396,7 @@ class CharCRF:
         self.lex = Lexicons(
             places=read_names(find_file(gazetteer, "gazetteer")) if gazetteer else frozenset(),
             classes=read_classes(find_file(clusters, "clusters")) if clusters else {},
-            heads={word: kinds[0] for word, kinds in read_classes(find_file(heads, "head words")).items()} if heads else {},
+            heads=read_heads(find_file(heads, "head words")) if heads else {},
         )
         trainer = ProgressTrainer(verbose=True)
         started = time.perf_counter()
@@ -445,7 +450,7 @@ class CharCRF:
         self.lex = Lexicons(
             places=read_names(path / "gazetteer.txt"),
             classes=read_classes(clusters) if clusters.exists() else {},
-            heads={word: kinds[0] for word, kinds in read_classes(heads).items()} if heads.exists() else {},
+            heads=read_heads(heads) if heads.exists() else {},
         )
         self._load(model)
         return self
